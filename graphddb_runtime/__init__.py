@@ -1,0 +1,63 @@
+"""graphddb-runtime: run graphddb access patterns (manifest.json + operations.json) on DynamoDB.
+
+Public API only; everything else lives in private modules. ``__all__`` is pinned by a test.
+"""
+
+from __future__ import annotations
+
+from .errors import (
+    BatchIncompleteError,
+    CancellationReason,
+    CommandNotFoundError,
+    ConditionFailedError,
+    ConfigurationError,
+    ContractArityError,
+    ContractNotFoundError,
+    CursorError,
+    GraphDDBError,
+    HydrationError,
+    LimitExceededError,
+    MultiOperationNotSupportedError,
+    OperationExecutionError,
+    ParameterValidationError,
+    QueryNotFoundError,
+    SpecError,
+    SpecIssue,
+    ThrottledError,
+    TransactionCanceledError,
+    TransactionCollapseError,
+    TransactionNotFoundError,
+    UnboundParameterError,
+)
+from .limits import RELATION_TRAVERSAL_CONCURRENCY, RuntimeLimits
+from .runtime import GraphDDBRuntime
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "RELATION_TRAVERSAL_CONCURRENCY",
+    "BatchIncompleteError",
+    "CancellationReason",
+    "CommandNotFoundError",
+    "ConditionFailedError",
+    "ConfigurationError",
+    "ContractArityError",
+    "ContractNotFoundError",
+    "CursorError",
+    "GraphDDBError",
+    "GraphDDBRuntime",
+    "HydrationError",
+    "LimitExceededError",
+    "MultiOperationNotSupportedError",
+    "OperationExecutionError",
+    "ParameterValidationError",
+    "QueryNotFoundError",
+    "RuntimeLimits",
+    "SpecError",
+    "SpecIssue",
+    "ThrottledError",
+    "TransactionCanceledError",
+    "TransactionCollapseError",
+    "TransactionNotFoundError",
+    "UnboundParameterError",
+]

@@ -1,0 +1,235 @@
+"""The exception tree of graphddb-runtime (FORMAT.md section 13).
+
+Everything the runtime raises derives from :class:`GraphDDBError`. Where an older runtime raised a
+builtin, the new class also inherits that builtin so existing ``except`` clauses keep working::
+
+    GraphDDBError(Exception)
+    ├── SpecError(GraphDDBError, ValueError)            .issues; load time only
+    ├── ConfigurationError(GraphDDBError, ValueError)   bad constructor arguments or limits
+    ├── QueryNotFoundError                              unknown query id
+    ├── CommandNotFoundError                            unknown command id
+    ├── TransactionNotFoundError                        unknown transaction id
+    ├── ContractNotFoundError                           unknown contract or method, wrong kind
+    ├── ContractArityError                              key array into a single-key method
+    ├── ParameterValidationError(GraphDDBError, ValueError)
+    │   ├── UnboundParameterError(ParameterValidationError, KeyError)
+    │   └── CursorError(ParameterValidationError)
+    ├── LimitExceededError                              always raised before any call
+    ├── TransactionCollapseError(GraphDDBError, ValueError)
+    ├── OperationExecutionError                         a DynamoDB call failed
+    │   ├── ConditionFailedError
+    │   ├── TransactionCanceledError                    .reasons
+    │   ├── ThrottledError
+    │   └── BatchIncompleteError                        .unprocessed
+    ├── HydrationError                                  invalid ISO-8601 datetime/date value
+    └── MultiOperationNotSupportedError                 exported for compatibility; never raised
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "BatchIncompleteError",
+    "CancellationReason",
+    "CommandNotFoundError",
+    "ConditionFailedError",
+    "ConfigurationError",
+    "ContractArityError",
+    "ContractNotFoundError",
+    "CursorError",
+    "GraphDDBError",
+    "HydrationError",
+    "LimitExceededError",
+    "MultiOperationNotSupportedError",
+    "OperationExecutionError",
+    "ParameterValidationError",
+    "QueryNotFoundError",
+    "SpecError",
+    "SpecIssue",
+    "ThrottledError",
+    "TransactionCanceledError",
+    "TransactionCollapseError",
+    "TransactionNotFoundError",
+    "UnboundParameterError",
+]
+
+
+class GraphDDBError(Exception):
+    """Root of every exception raised by graphddb-runtime."""
+
+
+@dataclass(frozen=True, slots=True)
+class SpecIssue:
+    """One problem found in the spec files.
+
+    ``pointer`` is an RFC 6901 JSON pointer into ``file`` (``""`` is the document root);
+    ``rule`` is the rule id of FORMAT.md section 42; ``severity`` is ``"error"`` or ``"advisory"``.
+    """
+
+    file: str
+    pointer: str
+    message: str
+    rule: str
+    severity: str
+
+    def __str__(self) -> str:
+        return f"[{self.rule}] {self.file}#{self.pointer}: {self.message}"
+
+
+_FILE_ORDER = {"manifest.json": 0, "operations.json": 1}
+
+
+def sort_issues(issues: Iterable[SpecIssue]) -> tuple[SpecIssue, ...]:
+    """Order issues by file (manifest first), then pointer, then rule id."""
+    return tuple(
+        sorted(issues, key=lambda i: (_FILE_ORDER.get(i.file, 2), i.file, i.pointer, i.rule))
+    )
+
+
+class SpecError(GraphDDBError, ValueError):
+    """The spec files have problems; raised once by the constructor with every issue."""
+
+    def __init__(self, issues: Iterable[SpecIssue]) -> None:
+        self.issues: tuple[SpecIssue, ...] = sort_issues(issues)
+        lines = [f"{len(self.issues)} problem(s) in the graphddb spec:"]
+        lines.extend(f"  {issue}" for issue in self.issues)
+        super().__init__("\n".join(lines))
+
+
+class ConfigurationError(GraphDDBError, ValueError):
+    """A constructor argument or a RuntimeLimits value is invalid."""
+
+
+class QueryNotFoundError(GraphDDBError):
+    """No query with that id."""
+
+
+class CommandNotFoundError(GraphDDBError):
+    """No command with that id."""
+
+
+class TransactionNotFoundError(GraphDDBError):
+    """No transaction with that id."""
+
+
+class ContractNotFoundError(GraphDDBError):
+    """Unknown contract or method, or a contract of the wrong kind."""
+
+
+class ContractArityError(GraphDDBError):
+    """A key array was passed to a method that only takes a single key."""
+
+
+class ParameterValidationError(GraphDDBError, ValueError):
+    """Caller params or options are invalid; always raised before any DynamoDB call."""
+
+
+class UnboundParameterError(ParameterValidationError, KeyError):
+    """A template, ``$param`` marker or ``inputField`` has no value."""
+
+    def __str__(self) -> str:
+        # KeyError.__str__ would quote the message; show it plainly.
+        return str(self.args[0]) if self.args else ""
+
+
+class CursorError(ParameterValidationError):
+    """A cursor is malformed, foreign, unsigned or does not match the call."""
+
+
+class LimitExceededError(GraphDDBError):
+    """A RuntimeLimits bound, transaction cap or size limit is violated (before any call)."""
+
+
+class TransactionCollapseError(GraphDDBError, ValueError):
+    """Several transaction items target one row in a combination that cannot be collapsed."""
+
+
+class OperationExecutionError(GraphDDBError):
+    """A DynamoDB call failed.
+
+    ``original`` is the botocore exception (or ``None``), ``code`` the DynamoDB error code,
+    ``operation_id`` the query/command/transaction id (or ``"<Contract>.<method>"``) and
+    ``request_id`` the AWS request id when the response carried one.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        original: BaseException | None = None,
+        code: str | None = None,
+        operation_id: str | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.original = original
+        self.code = code
+        self.operation_id = operation_id
+        self.request_id = request_id
+
+
+class ConditionFailedError(OperationExecutionError):
+    """ConditionalCheckFailedException on a single-op write."""
+
+
+@dataclass(frozen=True, slots=True)
+class CancellationReason:
+    """Why one item of a cancelled transaction failed (FORMAT.md section 13.3)."""
+
+    index: int
+    spec_item: int | None
+    element: int | None
+    code: str
+    message: str | None
+
+
+class TransactionCanceledError(OperationExecutionError):
+    """TransactionCanceledException; ``reasons`` maps each sent item back to the spec."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        reasons: Iterable[CancellationReason] = (),
+        original: BaseException | None = None,
+        code: str | None = None,
+        operation_id: str | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(
+            message,
+            original=original,
+            code=code,
+            operation_id=operation_id,
+            request_id=request_id,
+        )
+        self.reasons: tuple[CancellationReason, ...] = tuple(reasons)
+
+
+class ThrottledError(OperationExecutionError):
+    """DynamoDB kept throttling after botocore's own retries."""
+
+
+class BatchIncompleteError(OperationExecutionError):
+    """Batch retries were exhausted; ``unprocessed`` lists every key or request left over."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        unprocessed: Iterable[Mapping[str, Any]] = (),
+        operation_id: str | None = None,
+    ) -> None:
+        super().__init__(message, operation_id=operation_id)
+        self.unprocessed: tuple[Mapping[str, Any], ...] = tuple(unprocessed)
+
+
+class HydrationError(GraphDDBError):
+    """A stored datetime/date value is not valid ISO 8601."""
+
+
+class MultiOperationNotSupportedError(GraphDDBError):
+    """Exported for compatibility with 0.5.x; never raised."""

@@ -1,0 +1,151 @@
+"""Manifest rules MF005 and MF007 to MF013 (section 42.2)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..._templates import parse_template
+from ...errors import SpecIssue
+from .._context import Context, EntityInfo
+from .._shape import pointer
+from ._registry import rule
+
+
+def _templates(entity: EntityInfo) -> Iterator[tuple[str, str]]:
+    """(pointer, template) of the key and GSI templates of ``entity``."""
+    base = pointer(("entities", entity.name))
+    if entity.pk is not None:
+        yield f"{base}/key/pkTemplate", entity.pk
+    if entity.sk is not None:
+        yield f"{base}/key/skTemplate", entity.sk
+    for gsi in entity.gsis:
+        for name, template in (("pkTemplate", gsi.pk), ("skTemplate", gsi.sk)):
+            if template is not None:
+                yield f"{base}/gsis/{gsi.position}/{name}", template
+
+
+@rule("MF005")
+def duplicate_index(ctx: Context) -> Iterator[SpecIssue]:
+    for entity in ctx.entities.values():
+        seen: set[str] = set()
+        for gsi in entity.gsis:
+            if gsi.index_name in seen:
+                yield ctx.issue(
+                    pointer(("entities", entity.name, "gsis", gsi.position, "indexName")),
+                    f"duplicate index {gsi.index_name!r} on entity {entity.name!r}",
+                    "MF005",
+                    manifest=True,
+                )
+            seen.add(gsi.index_name)
+
+
+@rule("MF007")
+def key_namespaces(ctx: Context) -> Iterator[SpecIssue]:
+    for entity in ctx.entities.values():
+        for ptr, template in _templates(entity):
+            for name in parse_template(template).names:
+                for namespace in ("result.", "item."):
+                    if name.startswith(namespace):
+                        yield ctx.issue(
+                            ptr,
+                            f"key template {template!r} may not use the {namespace!r} namespace",
+                            "MF007",
+                            manifest=True,
+                        )
+
+
+@rule("MF008")
+def input_fields(ctx: Context) -> Iterator[SpecIssue]:
+    for entity in ctx.entities.values():
+        for gsi, raw in zip(entity.gsis, entity.raw.get("gsis", ()), strict=True):
+            if "inputFields" not in raw:
+                continue
+            placeholders: list[str] = []
+            for template in (gsi.pk, gsi.sk):
+                if template is not None:
+                    for n in parse_template(template).names:
+                        if n not in placeholders:
+                            placeholders.append(n)
+            if set(gsi.input_fields) != set(placeholders):
+                yield ctx.issue(
+                    pointer(("entities", entity.name, "gsis", gsi.position, "inputFields")),
+                    f"inputFields {list(gsi.input_fields)!r} do not cover placeholders "
+                    f"{placeholders!r}; the runtime uses their union",
+                    "MF008",
+                    advisory=True,
+                    manifest=True,
+                )
+
+
+@rule("MF009")
+def placeholders_are_fields(ctx: Context) -> Iterator[SpecIssue]:
+    for entity in ctx.entities.values():
+        for ptr, template in _templates(entity):
+            for name in parse_template(template).names:
+                if name not in entity.fields and not name.startswith(("result.", "item.")):
+                    yield ctx.issue(
+                        ptr,
+                        f"placeholder {name!r} is not a field of {entity.name!r}",
+                        "MF009",
+                        advisory=True,
+                        manifest=True,
+                    )
+
+
+@rule("MF010")
+def table_sort_key_agreement(ctx: Context) -> Iterator[SpecIssue]:
+    for entity in ctx.entities.values():
+        table = ctx.tables[entity.table]
+        if entity.pk is not None and entity.sk is None and table.has_sort_key:
+            yield ctx.issue(
+                pointer(("entities", entity.name, "key", "skTemplate")),
+                f"table {entity.table!r} has a sort key, but entity {entity.name!r} has no "
+                "skTemplate",
+                "MF010",
+                advisory=True,
+                manifest=True,
+            )
+
+
+@rule("MF011")
+def index_sort_key_agreement(ctx: Context) -> Iterator[SpecIssue]:
+    for entity in ctx.entities.values():
+        indexes = ctx.tables[entity.table].indexes
+        for gsi in entity.gsis:
+            if gsi.sk is None and indexes.get(gsi.index_name):
+                yield ctx.issue(
+                    pointer(("entities", entity.name, "gsis", gsi.position, "skTemplate")),
+                    f"index {gsi.index_name!r} has a sort key on other entities",
+                    "MF011",
+                    advisory=True,
+                    manifest=True,
+                )
+
+
+@rule("MF012")
+def field_formats(ctx: Context) -> Iterator[SpecIssue]:
+    for entity in ctx.entities.values():
+        for name, meta in entity.fields.items():
+            fmt = meta.get("format") if isinstance(meta, dict) else None
+            if isinstance(fmt, str) and fmt not in ("datetime", "date"):
+                yield ctx.issue(
+                    pointer(("entities", entity.name, "fields", name, "format")),
+                    f"unsupported format {fmt!r} is ignored",
+                    "MF012",
+                    advisory=True,
+                    manifest=True,
+                )
+
+
+@rule("MF013")
+def ttl_attribute(ctx: Context) -> Iterator[SpecIssue]:
+    for entity in ctx.entities.values():
+        ttl = entity.raw.get("ttlAttribute")
+        if isinstance(ttl, str) and ttl not in entity.fields:
+            yield ctx.issue(
+                pointer(("entities", entity.name, "ttlAttribute")),
+                f"ttlAttribute {ttl!r} is not a field of {entity.name!r}",
+                "MF013",
+                advisory=True,
+                manifest=True,
+            )

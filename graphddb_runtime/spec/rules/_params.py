@@ -1,0 +1,111 @@
+"""Param rules PA002/PA003/PA004/PA006 and template rules TP001 to TP005 (section 42.3)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ..._templates import parse_template
+from ...errors import SpecIssue
+from .._context import PARAM_TYPES, Context, as_dict
+from .._shape import pointer
+from ._registry import rule
+from ._sites import Scope, filter_sites, template_sites, walk_tree
+
+
+def _param_maps(ctx: Context) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(pointer, params object) of every params map, nested element maps included."""
+    for section in ("queries", "commands", "transactions"):
+        for _, spec, ptr in ctx.section(section):
+            params = spec.get("params")
+            if isinstance(params, dict):
+                yield from _nested(f"{ptr}/params", params)
+
+
+def _nested(ptr: str, params: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    yield ptr, params
+    for name, spec in params.items():
+        element = as_dict(spec).get("element")
+        if isinstance(element, dict):
+            yield from _nested(ptr + pointer((name, "element")), element)
+
+
+@rule("PA002", "PA003", "PA004", "PA006")
+def param_specs(ctx: Context) -> Iterator[SpecIssue]:
+    for ptr, params in _param_maps(ctx):
+        for name, spec in params.items():
+            here = ptr + pointer((name,))
+            kind = spec.get("type")
+            if kind not in PARAM_TYPES:
+                message = (
+                    f"param {name!r} has no type; validated as string"
+                    if kind is None
+                    else f"unknown param type {kind!r}; validated as string"
+                )
+                yield ctx.issue(f"{here}/type", message, "PA002", advisory=True)
+            literals = spec.get("literals")
+            if kind == "literal" and not (isinstance(literals, list) and literals):
+                yield ctx.issue(
+                    here, f"literal param {name!r} needs a non-empty 'literals' array", "PA003"
+                )
+            if "element" in spec and kind != "array":
+                yield ctx.issue(
+                    f"{here}/element",
+                    f"'element' is ignored on non-array param {name!r}",
+                    "PA004",
+                    advisory=True,
+                )
+            if not name or "{" in name or "}" in name:
+                yield ctx.issue(
+                    here, f"param name {name!r} cannot be referenced by a template", "PA006"
+                )
+
+
+def _check_name(ctx: Context, ptr: str, name: str, scope: Scope, describe: str) -> SpecIssue | None:
+    """The TP issue for one placeholder or read-filter marker ``name``, if any."""
+    if scope.relation and name.startswith("result."):
+        field = name[len("result.") :]
+        projection = scope.producer_projection
+        if projection is not None and field not in projection:
+            return ctx.issue(
+                ptr,
+                f"'result.{field}' is not projected by the parent operation {scope.producer}",
+                "TP005",
+            )
+        return None
+    if scope.for_each is not None and name.startswith("item."):
+        field = name[len("item.") :]
+        if scope.element is not None and field not in scope.element:
+            return ctx.issue(
+                ptr,
+                f"'item.{field}' is not a field of the elements of {scope.for_each!r}",
+                "TP004",
+            )
+        return None
+    if name in scope.params:
+        return None
+    if name.startswith("result."):
+        return ctx.issue(ptr, f"'{{{name}}}' is only allowed in relation operations", "TP002")
+    if name.startswith("item."):
+        return ctx.issue(ptr, f"'{{{name}}}' requires a forEach on this item", "TP003")
+    return ctx.issue(
+        ptr,
+        f"{describe} references {name!r}, which is not a declared parameter of {scope.owner!r}",
+        "TP001",
+    )
+
+
+@rule("TP001", "TP002", "TP003", "TP004", "TP005")
+def template_names(ctx: Context) -> Iterator[SpecIssue]:
+    for ptr, text, scope in template_sites(ctx):
+        for name in parse_template(text).names:
+            issue = _check_name(ctx, ptr, name, scope, f"template {text!r}")
+            if issue is not None:
+                yield issue
+    for ptr, tree, scope, is_write in filter_sites(ctx):
+        if is_write:
+            continue  # markers of write conditions are CD007's
+        for marker_ptr, name in walk_tree(tree, ptr).markers:
+            issue = _check_name(ctx, marker_ptr, name, scope, "'$param'")
+            if issue is not None:
+                yield issue
