@@ -25,6 +25,19 @@ def _issues(case: Case, tmp_path: Path) -> tuple[SpecIssue, ...]:
     return runtime.spec_issues
 
 
+def _resolves(document: Any, pointer: str) -> bool:
+    node = document
+    for raw in pointer.split("/")[1:]:
+        token = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            return False
+    return True
+
+
 def _key(issue: dict[str, Any] | SpecIssue) -> tuple[str, str, str, str]:
     if isinstance(issue, SpecIssue):
         return (issue.rule, issue.file, issue.pointer, issue.severity)
@@ -37,6 +50,11 @@ def test_case(case: Case, tmp_path: Path) -> None:
     got = Counter(_key(i) for i in issues)
     want = Counter(_key(e) for e in case.expected)
     assert got == want, "\n".join(str(i) for i in issues) or "no issues"
+    documents = case.documents()
+    for issue in issues:
+        document = documents["manifest" if issue.file == "manifest.json" else "operations"]
+        if document is not None:
+            assert _resolves(document, issue.pointer), f"pointer does not resolve: {issue}"
     for expected in case.expected:
         for fragment in expected.get("message", []):
             matching = [i for i in issues if _key(i) == _key(expected)]

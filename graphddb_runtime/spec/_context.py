@@ -160,6 +160,21 @@ class Context:
             if isinstance(value, dict) and not self.tainted(self.operations_file, ptr):
                 yield key, value, ptr
 
+    @staticmethod
+    def at(ptr: str, node: Any, *path: str | int) -> str:
+        """``ptr`` extended by as much of ``path`` as exists in ``node``.
+
+        Issues about a missing field point at the object that lacks it, so that every pointer
+        resolves in its file.
+        """
+        for token in path:
+            in_list = isinstance(node, list) and isinstance(token, int) and 0 <= token < len(node)
+            if not (in_list or (isinstance(node, dict) and token in node)):
+                break
+            node = node[token]
+            ptr += pointer((token,))
+        return ptr
+
     def issue(
         self, ptr: str, message: str, rule: str, *, advisory: bool = False, manifest: bool = False
     ) -> SpecIssue:

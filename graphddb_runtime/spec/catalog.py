@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import TypeVar
 
+from .._suggest import did_you_mean
 from ..errors import CommandNotFoundError, QueryNotFoundError, TransactionNotFoundError
 from .plans import Catalog, CommandPlan, QueryPlan, TransactionPlan
 
-__all__ = ["did_you_mean", "get_command", "get_query", "get_transaction"]
+__all__ = ["get_command", "get_query", "get_transaction"]
 
 T = TypeVar("T")
-
-
-def did_you_mean(name: object, candidates: Iterable[str]) -> str:
-    """``"; did you mean 'x'?"`` for the closest names, or ``""``."""
-    if not isinstance(name, str):
-        return ""
-    close = difflib.get_close_matches(name, list(candidates), n=3, cutoff=0.6)
-    if not close:
-        return ""
-    return "; did you mean " + " or ".join(repr(c) for c in close) + "?"
 
 
 def _get(table: Mapping[str, T], name: object, kind: str, error: type[Exception]) -> T:

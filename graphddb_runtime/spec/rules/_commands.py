@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from ..._suggest import did_you_mean
 from ..._templates import parse_template
 from ...errors import SpecIssue
 from .._context import Context, EntityInfo, as_dict
@@ -48,9 +49,13 @@ def command_shape(ctx: Context) -> Iterator[SpecIssue]:
             pass
         elif "entity" not in spec:
             if kind == "PutItem":
-                yield ctx.issue(f"{ptr}/entity", "PutItem needs 'entity'", "CM003")
+                yield ctx.issue(ptr, "PutItem needs 'entity'", "CM003")
         elif not isinstance(name, str) or name not in ctx.entities:
-            yield ctx.issue(f"{ptr}/entity", f"unknown entity {name!r}", "CM003")
+            yield ctx.issue(
+                f"{ptr}/entity",
+                f"unknown entity {name!r}" + did_you_mean(name, ctx.entities),
+                "CM003",
+            )
         elif ctx.entities[name].table != table:
             yield ctx.issue(
                 f"{ptr}/entity",
@@ -146,7 +151,9 @@ def condition_shape(ctx: Context) -> Iterator[SpecIssue]:
         elif kind == "equals":
             fields = cond.get("fields")
             if not (isinstance(fields, dict) and fields):
-                yield ctx.issue(f"{ptr}/fields", "'equals' needs at least one field", "CD003")
+                yield ctx.issue(
+                    ctx.at(ptr, cond, "fields"), "'equals' needs at least one field", "CD003"
+                )
         elif kind == "expr":
             tree = cond.get("declarative")
             if not isinstance(tree, dict):
@@ -219,7 +226,12 @@ def _marker_issue(ctx: Context, ptr: str, name: str, scope: Scope) -> SpecIssue 
             )
         return None
     if name not in scope.params:
-        return ctx.issue(ptr, f"condition references undeclared parameter {name!r}", "CD007")
+        return ctx.issue(
+            ptr,
+            f"condition references undeclared parameter {name!r}"
+            + did_you_mean(name, scope.params),
+            "CD007",
+        )
     return None
 
 

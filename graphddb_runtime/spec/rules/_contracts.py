@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from ..._suggest import did_you_mean
 from ...errors import SpecIssue
 from .._context import Context, as_dict, as_list, is_int
 from .._shape import pointer
@@ -41,8 +42,9 @@ def query_methods(ctx: Context) -> Iterator[SpecIssue]:
         ops = _query_ops(ctx, operation)
         if ops is None:
             yield ctx.issue(
-                f"{ptr}/operation",
-                f"referenced operation {operation!r} is not present in 'queries'",
+                ctx.at(ptr, spec, "operation"),
+                f"referenced operation {operation!r} is not present in 'queries'"
+                + did_you_mean(operation, as_dict(ctx.operations.get("queries"))),
                 "CT002",
             )
             continue
@@ -158,7 +160,7 @@ def command_methods(ctx: Context) -> Iterator[SpecIssue]:
     for contract, method, spec, ptr in _methods(ctx, "command"):
         single = spec.get("single")
         if not isinstance(single, dict):
-            yield ctx.issue(f"{ptr}/single", "command method needs 'single'", "CT008")
+            yield ctx.issue(ctx.at(ptr, spec, "single"), "command method needs 'single'", "CT008")
         else:
             problem = _target_problem(single, ("op", "transaction"), commands, transactions)
             if problem is not None:
@@ -204,9 +206,11 @@ def _target_problem(
     if mode == "transaction":
         target = spec.get("transaction")
         if not isinstance(target, str) or target not in transactions:
-            return f"referenced transaction {target!r} does not exist"
+            return f"referenced transaction {target!r} does not exist" + did_you_mean(
+                target, transactions
+            )
     else:
         target = spec.get("operation")
         if not isinstance(target, str) or target not in commands:
-            return f"referenced command {target!r} does not exist"
+            return f"referenced command {target!r} does not exist" + did_you_mean(target, commands)
     return None

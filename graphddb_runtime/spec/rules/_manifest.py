@@ -98,7 +98,7 @@ def table_sort_key_agreement(ctx: Context) -> Iterator[SpecIssue]:
         table = ctx.tables[entity.table]
         if entity.pk is not None and entity.sk is None and table.has_sort_key:
             yield ctx.issue(
-                pointer(("entities", entity.name, "key", "skTemplate")),
+                ctx.at(pointer(("entities", entity.name)), entity.raw, "key", "skTemplate"),
                 f"table {entity.table!r} has a sort key, but entity {entity.name!r} has no "
                 "skTemplate",
                 "MF010",
@@ -114,7 +114,13 @@ def index_sort_key_agreement(ctx: Context) -> Iterator[SpecIssue]:
         for gsi in entity.gsis:
             if gsi.sk is None and indexes.get(gsi.index_name):
                 yield ctx.issue(
-                    pointer(("entities", entity.name, "gsis", gsi.position, "skTemplate")),
+                    ctx.at(
+                        pointer(("entities", entity.name)),
+                        entity.raw,
+                        "gsis",
+                        gsi.position,
+                        "skTemplate",
+                    ),
                     f"index {gsi.index_name!r} has a sort key on other entities",
                     "MF011",
                     advisory=True,

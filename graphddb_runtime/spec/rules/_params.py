@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from ..._suggest import did_you_mean
 from ..._templates import parse_template
 from ...errors import SpecIssue
 from .._context import PARAM_TYPES, Context, as_dict
@@ -42,7 +43,7 @@ def param_specs(ctx: Context) -> Iterator[SpecIssue]:
                     if kind is None
                     else f"unknown param type {kind!r}; validated as string"
                 )
-                yield ctx.issue(f"{here}/type", message, "PA002", advisory=True)
+                yield ctx.issue(ctx.at(here, spec, "type"), message, "PA002", advisory=True)
             literals = spec.get("literals")
             if kind == "literal" and not (isinstance(literals, list) and literals):
                 yield ctx.issue(
@@ -69,7 +70,8 @@ def _check_name(ctx: Context, ptr: str, name: str, scope: Scope, describe: str) 
         if projection is not None and field not in projection:
             return ctx.issue(
                 ptr,
-                f"'result.{field}' is not projected by the parent operation {scope.producer}",
+                f"'result.{field}' is not projected by the parent operation {scope.producer}"
+                + did_you_mean(field, projection),
                 "TP005",
             )
         return None
@@ -78,7 +80,8 @@ def _check_name(ctx: Context, ptr: str, name: str, scope: Scope, describe: str) 
         if scope.element is not None and field not in scope.element:
             return ctx.issue(
                 ptr,
-                f"'item.{field}' is not a field of the elements of {scope.for_each!r}",
+                f"'item.{field}' is not a field of the elements of {scope.for_each!r}"
+                + did_you_mean(field, scope.element),
                 "TP004",
             )
         return None
@@ -90,7 +93,8 @@ def _check_name(ctx: Context, ptr: str, name: str, scope: Scope, describe: str) 
         return ctx.issue(ptr, f"'{{{name}}}' requires a forEach on this item", "TP003")
     return ctx.issue(
         ptr,
-        f"{describe} references {name!r}, which is not a declared parameter of {scope.owner!r}",
+        f"{describe} references {name!r}, which is not a declared parameter of {scope.owner!r}"
+        + did_you_mean(name, scope.params),
         "TP001",
     )
 

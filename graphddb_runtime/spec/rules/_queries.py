@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..._suggest import did_you_mean
 from ...errors import SpecIssue
 from .._context import Context, OpInfo, QueryInfo, is_int
 from ._registry import rule
@@ -33,7 +34,9 @@ def root_op(ctx: Context) -> Iterator[SpecIssue]:
         root = query.ops[0]
         if root.type not in ("GetItem", "Query"):
             yield ctx.issue(
-                f"{root.pointer}/type", f"unsupported root read operation {root.type!r}", "QY003"
+                ctx.at(root.pointer, root.raw, "type"),
+                f"unsupported root read operation {root.type!r}",
+                "QY003",
             )
         if "resultPath" in root.raw and root.raw["resultPath"] != "$":
             yield ctx.issue(f"{root.pointer}/resultPath", "root resultPath must be '$'", "QY004")
@@ -47,9 +50,9 @@ def table_and_index(ctx: Context) -> Iterator[SpecIssue]:
             message = (
                 "operation needs a 'tableName' string"
                 if op.table is None
-                else f"no entity lives on table {op.table!r}"
+                else f"no entity lives on table {op.table!r}" + did_you_mean(op.table, tables)
             )
-            yield ctx.issue(f"{op.pointer}/tableName", message, "QY005")
+            yield ctx.issue(ctx.at(op.pointer, op.raw, "tableName"), message, "QY005")
             continue
         if "indexName" not in op.raw:
             continue
@@ -60,14 +63,17 @@ def table_and_index(ctx: Context) -> Iterator[SpecIssue]:
             yield ctx.issue(ptr, "indexName must be a string", "QY006")
         elif op.table in ctx.tables and op.index_name not in ctx.tables[op.table].indexes:
             yield ctx.issue(
-                ptr, f"index {op.index_name!r} does not exist on table {op.table!r}", "QY006"
+                ptr,
+                f"index {op.index_name!r} does not exist on table {op.table!r}"
+                + did_you_mean(op.index_name, ctx.tables[op.table].indexes),
+                "QY006",
             )
 
 
 @rule("QY007")
 def key_condition(ctx: Context) -> Iterator[SpecIssue]:
     for _, op in _ops(ctx):
-        ptr = f"{op.pointer}/keyCondition"
+        ptr = ctx.at(op.pointer, op.raw, "keyCondition")
         raw = op.raw.get("keyCondition")
         if not isinstance(raw, dict):
             yield ctx.issue(ptr, "keyCondition must be an object", "QY007")
@@ -164,7 +170,7 @@ def paging_fields(ctx: Context) -> Iterator[SpecIssue]:
 @rule("QY011")
 def projection(ctx: Context) -> Iterator[SpecIssue]:
     for _, op in _ops(ctx):
-        ptr = f"{op.pointer}/projection"
+        ptr = ctx.at(op.pointer, op.raw, "projection")
         raw = op.raw.get("projection")
         if raw is not None and not (isinstance(raw, list) and all(isinstance(p, str) for p in raw)):
             yield ctx.issue(ptr, "projection must be an array of strings", "QY011")
@@ -184,7 +190,11 @@ def entity(ctx: Context) -> Iterator[SpecIssue]:
                 continue
             found = ctx.entities.get(name) if isinstance(name, str) else None
             if found is None:
-                yield ctx.issue(f"{op.pointer}/entity", f"unknown entity {name!r}", "QY012")
+                yield ctx.issue(
+                    f"{op.pointer}/entity",
+                    f"unknown entity {name!r}" + did_you_mean(name, ctx.entities),
+                    "QY012",
+                )
             elif found.table != op.table:
                 yield ctx.issue(
                     f"{op.pointer}/entity",
@@ -235,14 +245,18 @@ def _relation_op(
     ptr = op.pointer
     if op.type not in ("Query", "BatchGetItem"):
         yield ctx.issue(
-            f"{ptr}/type", "relation operation type must be Query or BatchGetItem", "RL001"
+            ctx.at(ptr, op.raw, "type"),
+            "relation operation type must be Query or BatchGetItem",
+            "RL001",
         )
     source = op.raw.get("sourceField")
     if not (isinstance(source, str) and source):
-        yield ctx.issue(f"{ptr}/sourceField", "relation operation needs 'sourceField'", "RL005")
+        yield ctx.issue(
+            ctx.at(ptr, op.raw, "sourceField"), "relation operation needs 'sourceField'", "RL005"
+        )
         source = None
     if op.path_issue is not None:
-        yield ctx.issue(f"{ptr}/resultPath", op.path_issue[1], op.path_issue[0])
+        yield ctx.issue(ctx.at(ptr, op.raw, "resultPath"), op.path_issue[1], op.path_issue[0])
         return
     if op.type in ("Query", "BatchGetItem") and op.connection != (op.type == "Query"):
         need = "a Query" if op.connection else "a BatchGetItem"
@@ -262,7 +276,8 @@ def _relation_op(
     if source is not None and source not in parent.projection:
         yield ctx.issue(
             f"{ptr}/sourceField",
-            f"sourceField {source!r} is not projected by operation {op.producer}",
+            f"sourceField {source!r} is not projected by operation {op.producer}"
+            + did_you_mean(source, parent.projection),
             "RL006",
         )
     if op.property in parent.projection:

@@ -139,7 +139,8 @@ def filter_sites(ctx: Context) -> Iterator[tuple[str, Any, Scope, bool]]:
         if isinstance(flt, dict) and "declarative" in flt and op.get("type") == "Query":
             yield _key(ptr, "filter", "declarative"), flt["declarative"], scope, False
     for ptr, spec, scope in condition_sites(ctx):
-        if spec.get("kind") == "expr" and "declarative" in spec:
+        # A non-object declarative of a condition is CD004's, not FT001's.
+        if spec.get("kind") == "expr" and isinstance(spec.get("declarative"), dict):
             yield _key(ptr, "declarative"), spec["declarative"], scope, True
 
 

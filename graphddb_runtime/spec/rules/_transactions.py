@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from ..._suggest import did_you_mean
 from ..._templates import parse_template
 from ...errors import SpecIssue
 from .._context import Context, EntityInfo, ParamInfo, as_dict, as_list, is_int
@@ -48,7 +49,8 @@ def item_shape(ctx: Context) -> Iterator[SpecIssue]:
                 message = f"entity {name!r} is on table {ctx.entities[name].table!r}, not {table!r}"
             else:
                 message = f"unknown entity {name!r} (set literalKey for marker rows)"
-            yield ctx.issue(f"{ptr}/entity", message, "TX003")
+                message += did_you_mean(name, ctx.entities)
+            yield ctx.issue(ctx.at(ptr, item, "entity"), message, "TX003")
         key_attrs = ctx.table_key_attributes(table)
         if kind == "Put":
             record = item.get("item")
@@ -92,9 +94,11 @@ def expansion(ctx: Context) -> Iterator[SpecIssue]:
             source = as_dict(item["forEach"]).get("source")
             param = params.get(source) if isinstance(source, str) else None
             if param is None or param.type != "array":
+                arrays = [p.name for p in params.values() if p.type == "array"]
                 yield ctx.issue(
-                    f"{ptr}/forEach/source",
-                    f"forEach source {source!r} is not an array parameter",
+                    ctx.at(ptr, item, "forEach", "source"),
+                    f"forEach source {source!r} is not an array parameter"
+                    + did_you_mean(source, arrays),
                     "TX007",
                 )
         if "when" in item:

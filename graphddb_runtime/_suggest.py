@@ -1,0 +1,18 @@
+"""Did-you-mean suggestions for unknown names (spec rules and catalog look-ups)."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+__all__ = ["did_you_mean"]
+
+
+def did_you_mean(name: object, candidates: Iterable[str]) -> str:
+    """``"; did you mean 'x'?"`` naming the closest candidates, or ``""`` when none is close."""
+    if not isinstance(name, str):
+        return ""
+    close = difflib.get_close_matches(name, sorted(set(candidates)), n=3, cutoff=0.6)
+    if not close:
+        return ""
+    return "; did you mean " + " or ".join(repr(c) for c in close) + "?"
