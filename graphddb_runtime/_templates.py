@@ -56,6 +56,7 @@ def parse_template(text: str) -> Template:
     return Template(text=text, literals=tuple(literals), names=tuple(names), whole=whole)
 
 
+@lru_cache(maxsize=8192)
 def normalize(text: str) -> str:
     """The template with every placeholder replaced by one wildcard token."""
     return PLACEHOLDER_RE.sub(WILDCARD, text)

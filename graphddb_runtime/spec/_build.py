@@ -14,7 +14,7 @@ from typing import Any
 from .._expressions import compile_condition, compile_tree, key_condition_text, range_clause
 from .._templates import normalize, parse_template
 from ..limits import RELATION_TRAVERSAL_CONCURRENCY
-from ._context import Context, OpInfo, ParamInfo, QueryInfo, as_dict
+from ._context import Context, OpInfo, Params, QueryInfo, as_dict
 from .plans import (
     Catalog,
     CommandMethodPlan,
@@ -26,7 +26,6 @@ from .plans import (
     Literal,
     MaintainField,
     MaintainPlan,
-    ParamPlan,
     QueryMethodPlan,
     QueryPlan,
     RangePlan,
@@ -50,19 +49,6 @@ def _pairs(raw: Any) -> tuple[tuple[str, Value], ...]:
     return tuple((name, _value(v)) for name, v in as_dict(raw).items())
 
 
-def _params(params: dict[str, ParamInfo]) -> tuple[ParamPlan, ...]:
-    return tuple(
-        ParamPlan(
-            name=p.name,
-            type=p.type,
-            required=p.required,
-            literals=tuple(freeze(v) for v in p.literals),
-            element=_params(p.element) if p.element is not None else None,
-        )
-        for p in params.values()
-    )
-
-
 def build_catalog(ctx: Context) -> Catalog:
     entities = {name: _entity(ctx, name) for name in ctx.entities}
     tables = {
@@ -76,9 +62,13 @@ def build_catalog(ctx: Context) -> Catalog:
         qid: _query(ctx, query, entities, tables, continuations)
         for qid, query in ctx.queries.items()
     }
-    commands = {cid: _command(ctx, cid, spec) for cid, spec, _ in ctx.section("commands")}
+    commands = {
+        cid: _command(cid, spec, ctx.params(ptr, spec))
+        for cid, spec, ptr in ctx.section("commands")
+    }
     transactions = {
-        tid: _transaction(ctx, tid, spec) for tid, spec, _ in ctx.section("transactions")
+        tid: _transaction(tid, spec, ctx.params(ptr, spec))
+        for tid, spec, ptr in ctx.section("transactions")
     }
     contracts = {name: _contract(name, spec) for name, spec, _ in ctx.section("contracts")}
     return Catalog(
@@ -164,16 +154,26 @@ def _signature(op: OpInfo) -> tuple[Any, ...]:
     )
 
 
+def _bucket(op: OpInfo) -> tuple[Any, ...]:
+    return (op.table, op.index_name, tuple(op.key_condition))
+
+
 class _ContinuationIndex:
+    """Query roots by a cheap key; full signatures are computed only for candidate buckets."""
+
     def __init__(self, ctx: Context) -> None:
-        self._by_signature: dict[tuple[Any, ...], list[str]] = {}
+        self._buckets: dict[tuple[Any, ...], list[tuple[str, OpInfo]]] = {}
         for qid, query in ctx.queries.items():
             root = query.ops[0]
             if root.type == "Query":
-                self._by_signature.setdefault(_signature(root), []).append(qid)
+                self._buckets.setdefault(_bucket(root), []).append((qid, root))
 
     def find(self, op: OpInfo) -> str | None:
-        matches = self._by_signature.get(_signature(op), [])
+        candidates = self._buckets.get(_bucket(op), ())
+        if not candidates:
+            return None
+        signature = _signature(op)
+        matches = [qid for qid, root in candidates if _signature(root) == signature]
         return matches[0] if len(matches) == 1 else None
 
 
@@ -280,7 +280,7 @@ def _read_op(
         source_field=source if isinstance(source, str) else None,
         result_fields=_result_fields(op) if op.index > 0 else (),
         continuation=continuations.find(op) if op.connection and op.index > 0 else None,
-        spec=freeze(op.raw),
+        filter_spec=freeze(op.raw["filter"]) if "filter" in op.raw else None,
     )
 
 
@@ -305,7 +305,7 @@ def _query(
     limits = [op.limit for op in ops if op.limit is not None]
     return QueryPlan(
         id=query.id,
-        params=_params(query.params),
+        params=query.params,
         cardinality=query.raw.get("cardinality"),
         operations=ops,
         stages=stages,
@@ -320,14 +320,14 @@ def _query(
 # --- writes -----------------------------------------------------------------------------------
 
 
-def _command(ctx: Context, cid: str, spec: dict[str, Any]) -> CommandPlan:
+def _command(cid: str, spec: dict[str, Any], params: Params) -> CommandPlan:
     condition = spec.get("condition")
     return CommandPlan(
         id=cid,
         type=spec["type"],
         table=spec["tableName"],
         entity=spec.get("entity"),
-        params=_params(ctx.read_params(spec.get("params"))),
+        params=params,
         item=_pairs(spec.get("item")),
         key=_pairs(spec.get("keyCondition")),
         changes=_pairs(spec.get("changes")),
@@ -357,7 +357,7 @@ def _maintain(spec: dict[str, Any]) -> MaintainPlan:
     )
 
 
-def _transaction(ctx: Context, tid: str, spec: dict[str, Any]) -> TransactionPlan:
+def _transaction(tid: str, spec: dict[str, Any], params: Params) -> TransactionPlan:
     items = []
     for index, item in enumerate(spec["items"]):
         literal = item.get("literalKey") is True
@@ -391,7 +391,7 @@ def _transaction(ctx: Context, tid: str, spec: dict[str, Any]) -> TransactionPla
         )
     return TransactionPlan(
         id=tid,
-        params=_params(ctx.read_params(spec.get("params"))),
+        params=params,
         items=tuple(items),
         max_items=spec.get("maxItems"),
     )

@@ -7,15 +7,19 @@ carry a shape error are *tainted*: the rules skip them, so no rule runs on data 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from .._templates import normalize, parse_template
 from ..errors import SpecIssue
 from ._shape import pointer
+from .plans import ParamPlan, freeze
 
-__all__ = ["Context", "EntityInfo", "GsiInfo", "OpInfo", "ParamInfo", "QueryInfo"]
+__all__ = ["Context", "EntityInfo", "GsiInfo", "OpInfo", "Params", "QueryInfo"]
+
+Params = Mapping[str, ParamPlan]
 
 PARAM_TYPES = ("string", "number", "boolean", "literal", "array")
 INTERNAL_PREFIX = "GSI"
@@ -74,15 +78,6 @@ class TableInfo:
 
 
 @dataclass(slots=True)
-class ParamInfo:
-    name: str
-    type: str
-    required: bool
-    literals: tuple[Any, ...]
-    element: dict[str, ParamInfo] | None
-
-
-@dataclass(slots=True)
 class OpInfo:
     index: int
     pointer: str
@@ -111,7 +106,7 @@ class QueryInfo:
     id: str
     pointer: str
     raw: dict[str, Any]
-    params: dict[str, ParamInfo]
+    params: Params
     many_root: bool
     ops: list[OpInfo] = field(default_factory=list)
 
@@ -140,6 +135,16 @@ class Context:
         self._read_entities()
         self.tables: dict[str, TableInfo] = {}
         self._derive_tables()
+        # (table, index or None, normalized partition template) -> [(entity, sort template)]
+        self._by_partition: dict[tuple[str, str | None, str], list[tuple[EntityInfo, str | None]]]
+        self._by_partition = {}
+        for entity in self.entities.values():
+            if entity.pk is not None:
+                self._partition(entity.table, None, entity.pk).append((entity, entity.sk))
+            for gsi in entity.gsis:
+                if gsi.pk is not None:
+                    self._partition(entity.table, gsi.index_name, gsi.pk).append((entity, gsi.sk))
+        self._trees: dict[str, Any] = {}
         self.queries: dict[str, QueryInfo] = {}
         self._read_queries()
 
@@ -153,12 +158,18 @@ class Context:
         prefix = ptr + "/"
         return any(b == ptr or b.startswith(prefix) or ptr.startswith(b + "/") for b in bad)
 
-    def section(self, name: str) -> Iterator[tuple[str, dict[str, Any], str]]:
+    def section(self, name: str) -> list[tuple[str, dict[str, Any], str]]:
         """(id, definition, pointer) of every untainted definition of an operations section."""
-        for key, value in as_dict(self.operations.get(name)).items():
-            ptr = pointer((name, key))
-            if isinstance(value, dict) and not self.tainted(self.operations_file, ptr):
-                yield key, value, ptr
+        found: list[tuple[str, dict[str, Any], str]] = self.memo(
+            f"/{name}",
+            lambda: [
+                (key, value, ptr)
+                for key, value in as_dict(self.operations.get(name)).items()
+                if isinstance(value, dict)
+                and not self.tainted(self.operations_file, ptr := pointer((name, key)))
+            ],
+        )
+        return found
 
     @staticmethod
     def at(ptr: str, node: Any, *path: str | int) -> str:
@@ -233,6 +244,17 @@ class Context:
                 has_sk = table.indexes.get(gsi.index_name, False)
                 table.indexes[gsi.index_name] = has_sk or gsi.sk is not None
 
+    def _partition(
+        self, table: str, index: str | None, template: str
+    ) -> list[tuple[EntityInfo, str | None]]:
+        return self._by_partition.setdefault((table, index, normalize(template)), [])
+
+    def memo(self, key: str, compute: Any) -> Any:
+        """Compute once per load (e.g. a filter tree walked by several rules)."""
+        if key not in self._trees:
+            self._trees[key] = compute()
+        return self._trees[key]
+
     def table_names(self) -> set[str]:
         """Logical tables, including those of tainted entities (for existence checks)."""
         names = set(self.tables)
@@ -253,23 +275,30 @@ class Context:
 
     # -- params ------------------------------------------------------------------------------
 
+    def params(self, ptr: str, definition: dict[str, Any]) -> Params:
+        """The params of the definition at ``ptr``, parsed once per load (plans reuse them)."""
+        parsed: Params = self.memo(
+            f"{ptr}/params", lambda: self.read_params(definition.get("params"))
+        )
+        return parsed
+
     @staticmethod
-    def read_params(raw: Any) -> dict[str, ParamInfo]:
-        out: dict[str, ParamInfo] = {}
+    def read_params(raw: Any) -> Params:
+        out: dict[str, ParamPlan] = {}
         for name, raw_spec in as_dict(raw).items():
             spec = as_dict(raw_spec)
             kind = spec.get("type")
             element = spec.get("element")
-            out[name] = ParamInfo(
+            out[name] = ParamPlan(
                 name=name,
                 type=kind if kind in PARAM_TYPES else "string",
                 required=spec.get("required") is True,
-                literals=tuple(as_list(spec.get("literals"))),
+                literals=tuple(freeze(v) for v in as_list(spec.get("literals"))),
                 element=Context.read_params(element)
                 if kind == "array" and isinstance(element, dict)
                 else None,
             )
-        return out
+        return MappingProxyType(out)
 
     # -- queries -----------------------------------------------------------------------------
 
@@ -278,7 +307,7 @@ class Context:
             ops_raw = spec["operations"]
             root = ops_raw[0]
             many_root = root.get("type") == "Query" and spec.get("cardinality", "many") == "many"
-            query = QueryInfo(qid, qptr, spec, self.read_params(spec.get("params")), many_root)
+            query = QueryInfo(qid, qptr, spec, self.params(qptr, spec), many_root)
             for index, raw in enumerate(ops_raw):
                 query.ops.append(self._read_op(qptr, index, raw))
             self._link_relations(query)
@@ -348,14 +377,8 @@ class Context:
             return
         exact: list[EntityInfo] = []
         partition: list[EntityInfo] = []
-        for entity in self.entities.values():
-            if entity.table != op.table:
-                continue
-            kind = self._match(entity, op)
-            if kind == "exact":
-                exact.append(entity)
-            elif kind == "partition":
-                partition.append(entity)
+        for entity, kind in self._matches(op):
+            (exact if kind == "exact" else partition).append(entity)
         if len(exact) == 1:
             op.entity = exact[0].name
             return
@@ -368,32 +391,32 @@ class Context:
         else:
             op.entity_ambiguous = True
 
-    def _match(self, entity: EntityInfo, op: OpInfo) -> str | None:
-        pairs: list[tuple[str | None, str | None]]
-        if op.index_name is None:
-            pairs = [(entity.pk, entity.sk)]
-            pk_attr, sk_attr = "PK", "SK"
-        else:
-            pairs = [(g.pk, g.sk) for g in entity.gsis if g.index_name == op.index_name]
-            pk_attr, sk_attr = f"{op.index_name}PK", f"{op.index_name}SK"
+    def _matches(self, op: OpInfo) -> Iterator[tuple[EntityInfo, str]]:
+        """Each entity whose key (or first matching GSI) fits the op, with the match kind."""
+        assert op.table is not None
+        prefix = "" if op.index_name is None else op.index_name
+        pk_attr, sk_attr = f"{prefix}PK", f"{prefix}SK"
         op_pk = op.key_condition.get(pk_attr)
         if not isinstance(op_pk, str):
-            return None
+            return
         sk_eq = op.key_condition.get(sk_attr)
         rng = op.range if op.range is not None and op.range.get("key") == sk_attr else None
-        for ent_pk, ent_sk in pairs:
-            if ent_pk is None or normalize(ent_pk) != normalize(op_pk):
-                continue
+        seen: set[str] = set()
+        for entity, ent_sk in self._by_partition.get(
+            (op.table, op.index_name, normalize(op_pk)), []
+        ):
+            if entity.name in seen:
+                continue  # the first matching GSI of an entity wins
+            kind: str | None = "partition"
             if sk_attr in op.key_condition:
-                if isinstance(sk_eq, str) and ent_sk and normalize(ent_sk) == normalize(sk_eq):
-                    return "exact"
-                continue
-            if rng is not None:
-                if ent_sk is not None and ent_sk.startswith(_range_prefix(rng.get("value"))):
-                    return "exact"
-                continue
-            return "partition"
-        return None
+                equal = isinstance(sk_eq, str) and ent_sk is not None
+                kind = "exact" if equal and normalize(ent_sk) == normalize(sk_eq) else None
+            elif rng is not None:
+                fits = ent_sk is not None and ent_sk.startswith(_range_prefix(rng.get("value")))
+                kind = "exact" if fits else None
+            if kind is not None:
+                seen.add(entity.name)
+                yield entity, kind
 
 
 def _range_prefix(value: Any) -> str:

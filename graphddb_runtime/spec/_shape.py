@@ -44,12 +44,16 @@ def load_schema(name: str) -> Mapping[str, Any]:
     return schema
 
 
+def _escape(token: Any) -> str:
+    text = str(token)
+    if "~" in text or "/" in text:
+        return text.replace("~", "~0").replace("/", "~1")
+    return text
+
+
 def pointer(path: Iterator[Any] | tuple[Any, ...] | list[Any]) -> str:
     """RFC 6901 pointer for a sequence of keys and indices."""
-    out = []
-    for token in path:
-        out.append("/" + str(token).replace("~", "~0").replace("/", "~1"))
-    return "".join(out)
+    return "".join(["/" + _escape(token) for token in path])
 
 
 # --- the fast checker -----------------------------------------------------------------------
@@ -95,6 +99,79 @@ class _Compiler:
         return self._refs[target]
 
     def compile(self, schema: Mapping[str, Any]) -> Check:
+        kind = schema.get("type")
+        if kind == "object":
+            return self._object(schema)
+        if kind == "array":
+            return self._array(schema)
+        return self._generic(schema)
+
+    def _object(self, schema: Mapping[str, Any]) -> Check:
+        """One closure for a ``type: object`` schema: the shape most nodes of a spec have."""
+        required = tuple(schema.get("required", ()))
+        props = tuple((k, self.compile(s)) for k, s in schema.get("properties", {}).items())
+        known = frozenset(schema.get("properties", {}))
+        extra = (
+            self.compile(schema["additionalProperties"])
+            if ("additionalProperties" in schema)
+            else None
+        )
+        rest = self._generic(
+            {k: v for k, v in schema.items() if k in ("allOf", "if", "then", "$ref")}
+        )
+        unsupported = (
+            set(schema)
+            - _ANNOTATIONS
+            - {
+                "type",
+                "required",
+                "properties",
+                "additionalProperties",
+                "allOf",
+                "if",
+                "then",
+                "$ref",
+            }
+        )
+        if unsupported:
+            raise ValueError(f"schema keywords {sorted(unsupported)} are not supported")
+
+        def check(value: Any) -> bool:
+            if type(value) is not dict:
+                return False
+            for key in required:
+                if key not in value:
+                    return False
+            for key, sub in props:
+                if key in value and not sub(value[key]):
+                    return False
+            if extra is not None:
+                for key, item in value.items():
+                    if key not in known and not extra(item):
+                        return False
+            return rest(value)
+
+        return check
+
+    def _array(self, schema: Mapping[str, Any]) -> Check:
+        items = self.compile(schema["items"]) if "items" in schema else None
+        minimum = schema.get("minItems", 0)
+        unsupported = set(schema) - _ANNOTATIONS - {"type", "items", "minItems"}
+        if unsupported:
+            raise ValueError(f"schema keywords {sorted(unsupported)} are not supported")
+
+        def check(value: Any) -> bool:
+            if type(value) is not list or len(value) < minimum:
+                return False
+            if items is not None:
+                for item in value:
+                    if not items(item):
+                        return False
+            return True
+
+        return check
+
+    def _generic(self, schema: Mapping[str, Any]) -> Check:
         checks: list[Check] = []
         for keyword, arg in schema.items():
             if keyword in _ANNOTATIONS or keyword == "then":  # "then" is compiled with "if"
@@ -122,6 +199,8 @@ class _Compiler:
 
 
 def _all(checks: list[Check]) -> Check:
+    if not checks:
+        return _accept
     if len(checks) == 1:
         return checks[0]
     frozen = tuple(checks)
@@ -130,6 +209,10 @@ def _all(checks: list[Check]) -> Check:
         return all(c(value) for c in frozen)
 
     return check
+
+
+def _accept(value: Any) -> bool:
+    return True
 
 
 def _type(arg: Any) -> Check:

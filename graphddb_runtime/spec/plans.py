@@ -134,7 +134,7 @@ class ParamPlan:
     type: str  # string | number | boolean | literal | array (unknown types validate as string)
     required: bool
     literals: tuple[Any, ...] = ()
-    element: tuple[ParamPlan, ...] | None = None
+    element: Mapping[str, ParamPlan] | None = None  # declared element fields of an array
 
 
 # --- expressions ------------------------------------------------------------------------------
@@ -210,14 +210,14 @@ class ReadOpPlan:
     source_field: str | None
     result_fields: tuple[str, ...]  # parent fields bound by {result.f} and markers
     continuation: str | None  # continuation query id of a hasMany leg (section 23)
-    #: The op as written (frozen): explain() shows ``filter`` verbatim.
-    spec: Mapping[str, Any]
+    #: The op's ``filter`` as written (frozen), which explain() shows verbatim.
+    filter_spec: Mapping[str, Any] | None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class QueryPlan:
     id: str
-    params: tuple[ParamPlan, ...]
+    params: Mapping[str, ParamPlan]  # in declaration order
     cardinality: str | None
     operations: tuple[ReadOpPlan, ...]
     #: Effective stages (relation op indices only) and the in-flight bound (section 20).
@@ -240,7 +240,7 @@ class CommandPlan:
     type: str  # PutItem | UpdateItem | DeleteItem
     table: str
     entity: str | None
-    params: tuple[ParamPlan, ...]
+    params: Mapping[str, ParamPlan]  # in declaration order
     item: tuple[tuple[str, Value], ...]
     key: tuple[tuple[str, Value], ...]
     changes: tuple[tuple[str, Value], ...]
@@ -291,7 +291,7 @@ class TransactionItemPlan:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TransactionPlan:
     id: str
-    params: tuple[ParamPlan, ...]
+    params: Mapping[str, ParamPlan]  # in declaration order
     items: tuple[TransactionItemPlan, ...]
     max_items: int | None
 

@@ -12,7 +12,7 @@ from ...errors import SpecIssue
 from .._context import Context, EntityInfo, as_dict
 from .._shape import pointer
 from ._registry import rule
-from ._sites import Scope, condition_sites, walk_tree
+from ._sites import Scope, condition_sites, tree_report
 
 _NAME_TOKEN = re.compile(r"#[A-Za-z0-9_]+")
 _VALUE_TOKEN = re.compile(r":[A-Za-z0-9_]+")
@@ -158,7 +158,7 @@ def condition_shape(ctx: Context) -> Iterator[SpecIssue]:
             tree = cond.get("declarative")
             if not isinstance(tree, dict):
                 yield ctx.issue(ptr, "'expr' needs 'declarative' (an object)", "CD004")
-            elif walk_tree(tree, f"{ptr}/declarative").clauses == 0:
+            elif tree_report(ctx, tree, f"{ptr}/declarative").clauses == 0:
                 yield ctx.issue(
                     f"{ptr}/declarative",
                     "condition compiles to nothing; no ConditionExpression is sent",
@@ -240,7 +240,7 @@ def condition_markers(ctx: Context) -> Iterator[SpecIssue]:
     for ptr, cond, scope in condition_sites(ctx):
         markers: list[tuple[str, str]] = []
         if cond.get("kind") == "expr" and isinstance(cond.get("declarative"), dict):
-            markers = walk_tree(cond["declarative"], f"{ptr}/declarative").markers
+            markers = tree_report(ctx, cond["declarative"], f"{ptr}/declarative").markers
         elif cond.get("kind") == "raw":
             for alias, value in as_dict(cond.get("values")).items():
                 if isinstance(value, dict) and isinstance(value.get("$param"), str):

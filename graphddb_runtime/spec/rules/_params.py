@@ -11,7 +11,7 @@ from ...errors import SpecIssue
 from .._context import PARAM_TYPES, Context, as_dict
 from .._shape import pointer
 from ._registry import rule
-from ._sites import Scope, filter_sites, template_sites, walk_tree
+from ._sites import Scope, Where, at, filter_sites, template_sites, tree_report
 
 
 def _param_maps(ctx: Context) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -62,14 +62,20 @@ def param_specs(ctx: Context) -> Iterator[SpecIssue]:
                 )
 
 
-def _check_name(ctx: Context, ptr: str, name: str, scope: Scope, describe: str) -> SpecIssue | None:
+def _pointer(where: Where | str) -> str:
+    return where if isinstance(where, str) else at(where)
+
+
+def _check_name(
+    ctx: Context, where: Where | str, name: str, scope: Scope, describe: str
+) -> SpecIssue | None:
     """The TP issue for one placeholder or read-filter marker ``name``, if any."""
     if scope.relation and name.startswith("result."):
         field = name[len("result.") :]
         projection = scope.producer_projection
         if projection is not None and field not in projection:
             return ctx.issue(
-                ptr,
+                _pointer(where),
                 f"'result.{field}' is not projected by the parent operation {scope.producer}"
                 + did_you_mean(field, projection),
                 "TP005",
@@ -79,7 +85,7 @@ def _check_name(ctx: Context, ptr: str, name: str, scope: Scope, describe: str) 
         field = name[len("item.") :]
         if scope.element is not None and field not in scope.element:
             return ctx.issue(
-                ptr,
+                _pointer(where),
                 f"'item.{field}' is not a field of the elements of {scope.for_each!r}"
                 + did_you_mean(field, scope.element),
                 "TP004",
@@ -88,11 +94,13 @@ def _check_name(ctx: Context, ptr: str, name: str, scope: Scope, describe: str) 
     if name in scope.params:
         return None
     if name.startswith("result."):
-        return ctx.issue(ptr, f"'{{{name}}}' is only allowed in relation operations", "TP002")
+        return ctx.issue(
+            _pointer(where), f"'{{{name}}}' is only allowed in relation operations", "TP002"
+        )
     if name.startswith("item."):
-        return ctx.issue(ptr, f"'{{{name}}}' requires a forEach on this item", "TP003")
+        return ctx.issue(_pointer(where), f"'{{{name}}}' requires a forEach on this item", "TP003")
     return ctx.issue(
-        ptr,
+        _pointer(where),
         f"{describe} references {name!r}, which is not a declared parameter of {scope.owner!r}"
         + did_you_mean(name, scope.params),
         "TP001",
@@ -101,15 +109,15 @@ def _check_name(ctx: Context, ptr: str, name: str, scope: Scope, describe: str) 
 
 @rule("TP001", "TP002", "TP003", "TP004", "TP005")
 def template_names(ctx: Context) -> Iterator[SpecIssue]:
-    for ptr, text, scope in template_sites(ctx):
+    for where, text, scope in template_sites(ctx):
         for name in parse_template(text).names:
-            issue = _check_name(ctx, ptr, name, scope, f"template {text!r}")
+            issue = _check_name(ctx, where, name, scope, f"template {text!r}")
             if issue is not None:
                 yield issue
     for ptr, tree, scope, is_write in filter_sites(ctx):
         if is_write:
             continue  # markers of write conditions are CD007's
-        for marker_ptr, name in walk_tree(tree, ptr).markers:
+        for marker_ptr, name in tree_report(ctx, tree, ptr).markers:
             issue = _check_name(ctx, marker_ptr, name, scope, "'$param'")
             if issue is not None:
                 yield issue

@@ -8,7 +8,7 @@ from ..._suggest import did_you_mean
 from ...errors import SpecIssue
 from .._context import Context, OpInfo, QueryInfo, is_int
 from ._registry import rule
-from ._sites import filter_sites, walk_tree
+from ._sites import filter_sites, tree_report
 
 RANGE_OPERATORS = ("begins_with", "=", "<", "<=", ">", ">=", "between")
 
@@ -342,5 +342,5 @@ def execution_plan(ctx: Context) -> Iterator[SpecIssue]:
 @rule("FT001", "FT002", "FT003", "FT004", "FT005")
 def filter_trees(ctx: Context) -> Iterator[SpecIssue]:
     for ptr, tree, _, _ in filter_sites(ctx):
-        for rule_id, where, message, advisory in walk_tree(tree, ptr).issues:
+        for rule_id, where, message, advisory in tree_report(ctx, tree, ptr).issues:
             yield ctx.issue(where, message, rule_id, advisory=advisory)

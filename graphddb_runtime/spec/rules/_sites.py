@@ -10,16 +10,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .._context import Context, ParamInfo, as_dict, as_list
+from .._context import Context, Params, as_dict, as_list
 from .._shape import pointer
 
 __all__ = [
     "OPERATORS",
     "Scope",
     "TreeReport",
+    "Where",
+    "at",
     "condition_sites",
     "filter_sites",
     "template_sites",
+    "tree_report",
     "walk_tree",
 ]
 
@@ -49,12 +52,12 @@ class Scope:
     """The names a template may bind (section 5.2)."""
 
     owner: str  # the query, command or transaction id
-    params: dict[str, ParamInfo]
+    params: Params
     relation: bool = False  # {result.f} binds the parent record
     producer: int | None = None
     producer_projection: tuple[str, ...] | None = None
-    for_each: str | None = None  # forEach source: {item.f} binds the element
-    element: dict[str, ParamInfo] | None = None  # declared element fields, if any
+    for_each: str | None = None  # forEach source ("" if malformed): {item.f} binds the element
+    element: Params | None = None  # declared element fields, if any
 
 
 def _key(ptr: str, *tokens: Any) -> str:
@@ -64,7 +67,25 @@ def _key(ptr: str, *tokens: Any) -> str:
 # --- scopes -----------------------------------------------------------------------------------
 
 
-def _op_scopes(ctx: Context) -> Iterator[tuple[str, dict[str, Any], Scope]]:
+Scoped = list[tuple[str, dict[str, Any], Scope]]
+
+
+def _op_scopes(ctx: Context) -> Scoped:
+    scoped: Scoped = ctx.memo("#op-scopes", lambda: list(_read_op_scopes(ctx)))
+    return scoped
+
+
+def _command_scopes(ctx: Context) -> Scoped:
+    scoped: Scoped = ctx.memo("#command-scopes", lambda: list(_read_command_scopes(ctx)))
+    return scoped
+
+
+def _item_scopes(ctx: Context) -> Scoped:
+    scoped: Scoped = ctx.memo("#item-scopes", lambda: list(_read_item_scopes(ctx)))
+    return scoped
+
+
+def _read_op_scopes(ctx: Context) -> Iterator[tuple[str, dict[str, Any], Scope]]:
     for query in ctx.queries.values():
         for op in query.ops:
             scope = Scope(query.id, query.params)
@@ -76,20 +97,21 @@ def _op_scopes(ctx: Context) -> Iterator[tuple[str, dict[str, Any], Scope]]:
             yield op.pointer, op.raw, scope
 
 
-def _command_scopes(ctx: Context) -> Iterator[tuple[str, dict[str, Any], Scope]]:
+def _read_command_scopes(ctx: Context) -> Iterator[tuple[str, dict[str, Any], Scope]]:
     for cid, spec, ptr in ctx.section("commands"):
-        yield ptr, spec, Scope(cid, ctx.read_params(spec.get("params")))
+        yield ptr, spec, Scope(cid, ctx.params(ptr, spec))
 
 
-def _item_scopes(ctx: Context) -> Iterator[tuple[str, dict[str, Any], Scope]]:
+def _read_item_scopes(ctx: Context) -> Iterator[tuple[str, dict[str, Any], Scope]]:
     for tid, spec, tptr in ctx.section("transactions"):
-        params = ctx.read_params(spec.get("params"))
+        params = ctx.params(tptr, spec)
         for index, item in enumerate(spec["items"]):
             scope = Scope(tid, params)
-            source = as_dict(item.get("forEach")).get("source")
-            if isinstance(source, str):
-                scope.for_each = source
-                param = params.get(source)
+            if "forEach" in item:
+                # {item.f} binds the element even when the source itself is bad (TX007's issue).
+                source = as_dict(item["forEach"]).get("source")
+                scope.for_each = source if isinstance(source, str) else ""
+                param = params.get(source) if isinstance(source, str) else None
                 scope.element = param.element if param is not None else None
             yield _key(tptr, "items", index), item, scope
 
@@ -97,36 +119,44 @@ def _item_scopes(ctx: Context) -> Iterator[tuple[str, dict[str, Any], Scope]]:
 # --- templates --------------------------------------------------------------------------------
 
 
-def template_sites(ctx: Context) -> Iterator[tuple[str, str, Scope]]:
-    """(pointer, template text, scope) of every template string in operations.json."""
+Where = tuple[str, tuple[Any, ...]]  # a base pointer and the tokens below it, joined lazily
+
+
+def at(where: Where) -> str:
+    """The JSON pointer of a lazily joined location."""
+    return where[0] + pointer(where[1])
+
+
+def template_sites(ctx: Context) -> Iterator[tuple[Where, str, Scope]]:
+    """(location, template text, scope) of every template string in operations.json."""
     for ptr, op, scope in _op_scopes(ctx):
         for attr, value in as_dict(op.get("keyCondition")).items():
             if isinstance(value, str):
-                yield _key(ptr, "keyCondition", attr), value, scope
+                yield (ptr, ("keyCondition", attr)), value, scope
         rng = as_dict(op.get("rangeCondition"))
         value = rng.get("value")
         if isinstance(value, str):
-            yield _key(ptr, "rangeCondition", "value"), value, scope
+            yield (ptr, ("rangeCondition", "value")), value, scope
         for i, bound in enumerate(as_list(value)):
             if isinstance(bound, str):
-                yield _key(ptr, "rangeCondition", "value", i), bound, scope
+                yield (ptr, ("rangeCondition", "value", i)), bound, scope
     for ptr, spec, scope in (*_command_scopes(ctx), *_item_scopes(ctx)):
         for section in ("item", "keyCondition", "changes", "add"):
             for name, value in as_dict(spec.get(section)).items():
                 if isinstance(value, str):
-                    yield _key(ptr, section, name), value, scope
+                    yield (ptr, (section, name)), value, scope
         when = as_dict(spec.get("when"))
         for side in ("left", "right"):
             if isinstance(when.get(side), str):
-                yield _key(ptr, "when", side), when[side], scope
+                yield (ptr, ("when", side)), when[side], scope
         counter = as_dict(as_dict(spec.get("maintain")).get("counter"))
         if isinstance(counter.get("delta"), str):
-            yield _key(ptr, "maintain", "counter", "delta"), counter["delta"], scope
+            yield (ptr, ("maintain", "counter", "delta")), counter["delta"], scope
         condition = as_dict(spec.get("condition"))
         if condition.get("kind") == "equals":
             for name, value in as_dict(condition.get("fields")).items():
                 if isinstance(value, str):
-                    yield _key(ptr, "condition", "fields", name), value, scope
+                    yield (ptr, ("condition", "fields", name)), value, scope
 
 
 # --- filter trees -----------------------------------------------------------------------------
@@ -159,102 +189,114 @@ class TreeReport:
     clauses: int  # number of clauses the tree compiles to
 
 
-def walk_tree(tree: Any, ptr: str) -> TreeReport:
-    """Check a declarative tree (section 8.1) and collect its ``$param`` markers."""
-    report = TreeReport([], [], 0)
-    if not isinstance(tree, dict):
-        report.issues.append(("FT001", ptr, "a filter node must be an object", False))
-        return report
-    _node(tree, ptr, report)
+def tree_report(ctx: Context, tree: Any, ptr: str) -> TreeReport:
+    """:func:`walk_tree`, computed once per tree and load."""
+    report: TreeReport = ctx.memo(ptr, lambda: walk_tree(tree, ptr))
     return report
 
 
-def _node(node: dict[str, Any], ptr: str, report: TreeReport) -> None:
-    for key, value in node.items():
-        here = _key(ptr, key)
-        if value is None:
-            continue
-        if key in ("and", "or"):
-            if not isinstance(value, list) or not all(isinstance(c, dict) for c in value):
-                report.issues.append(("FT001", here, f"{key!r} must be an array of objects", False))
+def walk_tree(tree: Any, ptr: str) -> TreeReport:
+    """Check a declarative tree (section 8.1) and collect its ``$param`` markers."""
+    report = TreeReport([], [], 0)
+    walker = _Walker(ptr, report)
+    if not isinstance(tree, dict):
+        walker.issue("FT001", (), "a filter node must be an object")
+    else:
+        walker.node(tree, ())
+    return report
+
+
+class _Walker:
+    """Walks one tree; locations are token tuples joined into pointers only when reported."""
+
+    def __init__(self, base: str, report: TreeReport) -> None:
+        self.base = base
+        self.report = report
+
+    def issue(self, rule: str, path: tuple[Any, ...], message: str, advisory: bool = False) -> None:
+        self.report.issues.append((rule, self.base + pointer(path), message, advisory))
+
+    def node(self, node: dict[str, Any], path: tuple[Any, ...]) -> None:
+        for key, value in node.items():
+            if value is None:
                 continue
-            for i, child in enumerate(value):
-                _node(child, _key(here, i), report)
-        elif key == "not":
-            if not isinstance(value, dict):
-                report.issues.append(("FT001", here, "'not' must be an object", False))
-                continue
-            _node(value, here, report)
-        else:
-            if key == "":
-                report.issues.append(("FT005", here, "empty field name", False))
-                continue
-            _field(value, here, report)
+            here = (*path, key)
+            if key in ("and", "or"):
+                if not isinstance(value, list) or not all(isinstance(c, dict) for c in value):
+                    self.issue("FT001", here, f"{key!r} must be an array of objects")
+                    continue
+                for i, child in enumerate(value):
+                    self.node(child, (*here, i))
+            elif key == "not":
+                if not isinstance(value, dict):
+                    self.issue("FT001", here, "'not' must be an object")
+                    continue
+                self.node(value, here)
+            elif key == "":
+                self.issue("FT005", here, "empty field name")
+            else:
+                self.field(value, here)
+
+    def operand(self, value: Any, path: tuple[Any, ...]) -> None:
+        """Record a ``$param`` marker, or report a malformed one."""
+        if not _is_marker(value):
+            return
+        name = value["$param"]
+        if len(value) != 1 or not isinstance(name, str) or not name:
+            self.issue("FT004", path, '\'$param\' marker must be {"$param": "<name>"}')
+            return
+        self.report.markers.append((self.base + pointer(path), name))
+
+    def field(self, value: Any, path: tuple[Any, ...]) -> None:
+        if isinstance(value, dict) and value and not _is_marker(value):
+            operators = [k for k in value if k in OPERATORS]
+            if len(operators) == len(value):
+                for op, operand in value.items():
+                    self.operator(op, operand, (*path, op))
+                return
+            if operators:
+                self.issue(
+                    "FT002",
+                    path,
+                    "object mixes operators and other keys; compared as a literal map",
+                    advisory=True,
+                )
+        self.operand(value, path)
+        self.report.clauses += 1
+
+    def operator(self, op: str, operand: Any, path: tuple[Any, ...]) -> None:
+        self.report.clauses += 1
+        problem = _operand_problem(op, operand)
+        if problem is not None:
+            self.issue("FT003", path, problem)
+        elif op in ("between", "in"):
+            for i, element in enumerate(operand):
+                self.operand(element, (*path, i))
+        elif op != "attributeExists":
+            self.operand(operand, path)
 
 
 def _is_marker(value: Any) -> bool:
     return isinstance(value, dict) and "$param" in value
 
 
-def _operand(value: Any, ptr: str, report: TreeReport) -> bool:
-    """Record a marker, or report a malformed one. False when the operand is a bad marker."""
-    if not _is_marker(value):
-        return True
-    name = value["$param"]
-    if len(value) != 1 or not isinstance(name, str) or not name:
-        report.issues.append(
-            ("FT004", ptr, '\'$param\' marker must be {"$param": "<name>"}', False)
-        )
-        return False
-    report.markers.append((ptr, name))
-    return True
-
-
-def _field(value: Any, ptr: str, report: TreeReport) -> None:
-    if isinstance(value, dict) and value and not _is_marker(value):
-        operators = [k for k in value if k in OPERATORS]
-        if len(operators) == len(value):
-            for op, operand in value.items():
-                _operator(op, operand, _key(ptr, op), report)
-            return
-        if operators:
-            report.issues.append(
-                (
-                    "FT002",
-                    ptr,
-                    "object mixes operators and other keys; compared as a literal map",
-                    True,
-                )
-            )
-    _operand(value, ptr, report)
-    report.clauses += 1
-
-
-def _operator(op: str, operand: Any, ptr: str, report: TreeReport) -> None:
-    report.clauses += 1
-    problem: str | None = None
+def _operand_problem(op: str, operand: Any) -> str | None:
     if op == "attributeExists":
-        if not isinstance(operand, bool):
-            problem = "'attributeExists' needs true or false"
-    elif op in ("between", "in"):
+        return None if isinstance(operand, bool) else "'attributeExists' needs true or false"
+    if op in ("between", "in"):
         if not isinstance(operand, list):
-            problem = f"{op!r} needs an array"
-        elif op == "between" and len(operand) != 2:
-            problem = "'between' needs exactly 2 operands"
-        elif op == "in" and not operand:
-            problem = "'in' needs a non-empty array"
-        else:
-            for i, element in enumerate(operand):
-                _operand(element, _key(ptr, i), report)
-    elif _is_marker(operand):
-        _operand(operand, ptr, report)
-    elif op == "attributeType":
-        if not (isinstance(operand, str) and operand in TYPE_CODES):
-            problem = f"'attributeType' needs a type code, one of {sorted(TYPE_CODES)}"
-    elif op == "size":
-        if isinstance(operand, bool) or not isinstance(operand, (int, float)):
-            problem = "'size' needs a number"
-    elif op == "beginsWith" and not isinstance(operand, str):
-        problem = "'beginsWith' needs a string"
-    if problem is not None:
-        report.issues.append(("FT003", ptr, problem, False))
+            return f"{op!r} needs an array"
+        if op == "between" and len(operand) != 2:
+            return "'between' needs exactly 2 operands"
+        if op == "in" and not operand:
+            return "'in' needs a non-empty array"
+        return None
+    if _is_marker(operand):
+        return None
+    if op == "attributeType" and not (isinstance(operand, str) and operand in TYPE_CODES):
+        return f"'attributeType' needs a type code, one of {sorted(TYPE_CODES)}"
+    if op == "size" and (isinstance(operand, bool) or not isinstance(operand, (int, float))):
+        return "'size' needs a number"
+    if op == "beginsWith" and not isinstance(operand, str):
+        return "'beginsWith' needs a string"
+    return None

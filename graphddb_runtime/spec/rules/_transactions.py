@@ -9,7 +9,7 @@ from typing import Any
 from ..._suggest import did_you_mean
 from ..._templates import parse_template
 from ...errors import SpecIssue
-from .._context import Context, EntityInfo, ParamInfo, as_dict, as_list, is_int
+from .._context import Context, EntityInfo, Params, as_dict, as_list, is_int
 from .._shape import pointer
 from ._commands import base_key_names, key_attribute_names
 from ._registry import rule
@@ -17,10 +17,10 @@ from ._registry import rule
 _INTEGER = re.compile(r"^[+-]?\d+$")
 
 
-def _items(ctx: Context) -> Iterator[tuple[str, dict[str, ParamInfo], dict[str, Any], str]]:
+def _items(ctx: Context) -> Iterator[tuple[str, Params, dict[str, Any], str]]:
     """(transaction id, params, item, item pointer) of every untainted transaction item."""
     for tid, spec, ptr in ctx.section("transactions"):
-        params = ctx.read_params(spec.get("params"))
+        params = ctx.params(ptr, spec)
         for index, item in enumerate(spec["items"]):
             yield tid, params, item, f"{ptr}/items/{index}"
 
@@ -31,7 +31,7 @@ def _entity(ctx: Context, item: dict[str, Any]) -> EntityInfo | None:
     return entity if entity is not None and entity.table == item["tableName"] else None
 
 
-def _element(params: dict[str, ParamInfo], item: dict[str, Any]) -> dict[str, ParamInfo] | None:
+def _element(params: Params, item: dict[str, Any]) -> Params | None:
     source = as_dict(item.get("forEach")).get("source")
     param = params.get(source) if isinstance(source, str) else None
     return param.element if param is not None else None
@@ -174,9 +174,7 @@ def maintain(ctx: Context) -> Iterator[SpecIssue]:
             yield ctx.issue(here, message, "TX010")
 
 
-def _maintain_problems(
-    spec: Any, params: dict[str, ParamInfo], item: dict[str, Any]
-) -> Iterator[str]:
+def _maintain_problems(spec: Any, params: Params, item: dict[str, Any]) -> Iterator[str]:
     if not isinstance(spec, dict):
         yield "maintain must be an object"
         return
