@@ -106,7 +106,6 @@ def _entity(ctx: Context, name: str) -> EntityPlan:
             for g in info.gsis
         ),
         formats=MappingProxyType(formats),
-        meta=freeze(info.raw),
     )
 
 
@@ -210,7 +209,6 @@ def _read_op(
     entities: dict[str, EntityPlan],
     tables: dict[str, TableSchema],
     continuations: _ContinuationIndex,
-    query_id: str,
 ) -> ReadOpPlan:
     assert op.table is not None and op.type is not None
     table = tables[op.table]
@@ -291,7 +289,7 @@ def _query(
     tables: dict[str, TableSchema],
     continuations: _ContinuationIndex,
 ) -> QueryPlan:
-    ops = tuple(_read_op(op, entities, tables, continuations, query.id) for op in query.ops)
+    ops = tuple(_read_op(op, entities, tables, continuations) for op in query.ops)
     plan = query.raw.get("executionPlan")
     count = len(ops)
     if isinstance(plan, dict):

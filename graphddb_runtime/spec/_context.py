@@ -14,7 +14,7 @@ from typing import Any
 
 from .._templates import normalize, parse_template
 from ..errors import SpecIssue
-from ._shape import pointer
+from ._shape import escape, pointer
 from .plans import ParamPlan, freeze
 
 __all__ = ["Context", "EntityInfo", "GsiInfo", "OpInfo", "Params", "QueryInfo"]
@@ -144,7 +144,8 @@ class Context:
             for gsi in entity.gsis:
                 if gsi.pk is not None:
                     self._partition(entity.table, gsi.index_name, gsi.pk).append((entity, gsi.sk))
-        self._trees: dict[str, Any] = {}
+        self._memo: dict[str, Any] = {}
+        self._param_plans: dict[tuple[Any, ...], ParamPlan] = {}
         self.queries: dict[str, QueryInfo] = {}
         self._read_queries()
 
@@ -166,7 +167,7 @@ class Context:
                 (key, value, ptr)
                 for key, value in as_dict(self.operations.get(name)).items()
                 if isinstance(value, dict)
-                and not self.tainted(self.operations_file, ptr := pointer((name, key)))
+                and not self.tainted(self.operations_file, ptr := f"/{name}/{escape(key)}")
             ],
         )
         return found
@@ -251,9 +252,9 @@ class Context:
 
     def memo(self, key: str, compute: Any) -> Any:
         """Compute once per load (e.g. a filter tree walked by several rules)."""
-        if key not in self._trees:
-            self._trees[key] = compute()
-        return self._trees[key]
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def table_names(self) -> set[str]:
         """Logical tables, including those of tainted entities (for existence checks)."""
@@ -282,22 +283,34 @@ class Context:
         )
         return parsed
 
-    @staticmethod
-    def read_params(raw: Any) -> Params:
+    def read_params(self, raw: Any) -> Params:
         out: dict[str, ParamPlan] = {}
         for name, raw_spec in as_dict(raw).items():
             spec = as_dict(raw_spec)
             kind = spec.get("type")
             element = spec.get("element")
-            out[name] = ParamPlan(
-                name=name,
-                type=kind if kind in PARAM_TYPES else "string",
-                required=spec.get("required") is True,
-                literals=tuple(freeze(v) for v in as_list(spec.get("literals"))),
-                element=Context.read_params(element)
-                if kind == "array" and isinstance(element, dict)
-                else None,
-            )
+            if kind == "array" and isinstance(element, dict):
+                out[name] = ParamPlan(
+                    name=name,
+                    type="array",
+                    required=spec.get("required") is True,
+                    element=self.read_params(element),
+                )
+                continue
+            literals = spec.get("literals")
+            key = (name, kind, spec.get("required") is True, repr(literals))
+            plan = self._param_plans.get(key)
+            if plan is None:
+                # Frozen, so generated specs' many identical param specs share one plan.
+                plan = self._param_plans[key] = ParamPlan(
+                    name=name,
+                    type=kind if kind in PARAM_TYPES else "string",
+                    required=key[2],
+                    literals=tuple(freeze(v) for v in literals)
+                    if isinstance(literals, list)
+                    else (),
+                )
+            out[name] = plan
         return MappingProxyType(out)
 
     # -- queries -----------------------------------------------------------------------------
@@ -338,6 +351,9 @@ class Context:
             path = op.result_path
             tokens = tuple(path[2:].split(".")) if path and path.startswith("$.") else ()
             connection = bool(tokens) and tokens[-1] == "items"
+            if path is None:
+                op.path_issue = ("RL002", "relation operation needs 'resultPath'")
+                continue
             if not tokens or "" in tokens or (connection and len(tokens) < 2):
                 op.path_issue = ("RL002", f"malformed resultPath {path!r}")
                 continue

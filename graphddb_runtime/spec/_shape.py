@@ -23,7 +23,7 @@ from typing import Any
 
 from ..errors import SpecIssue
 
-__all__ = ["conforms", "load_schema", "pointer", "schema_issues"]
+__all__ = ["conforms", "escape", "load_schema", "pointer", "schema_issues"]
 
 Check = Callable[[Any], bool]
 JSON = Any
@@ -44,7 +44,7 @@ def load_schema(name: str) -> Mapping[str, Any]:
     return schema
 
 
-def _escape(token: Any) -> str:
+def escape(token: Any) -> str:
     text = str(token)
     if "~" in text or "/" in text:
         return text.replace("~", "~0").replace("/", "~1")
@@ -53,7 +53,7 @@ def _escape(token: Any) -> str:
 
 def pointer(path: Iterator[Any] | tuple[Any, ...] | list[Any]) -> str:
     """RFC 6901 pointer for a sequence of keys and indices."""
-    return "".join(["/" + _escape(token) for token in path])
+    return "".join(["/" + escape(token) for token in path])
 
 
 # --- the fast checker -----------------------------------------------------------------------
@@ -217,6 +217,12 @@ def _accept(value: Any) -> bool:
 
 def _type(arg: Any) -> Check:
     names = (arg,) if isinstance(arg, str) else tuple(arg)
+    for name in names:
+        _is_type(None, name)  # rejects an unsupported type name now, not on first use
+    if names == ("string",):
+        return _is_str
+    if names == ("boolean",):
+        return _is_bool
 
     def check(value: Any) -> bool:
         return any(_is_type(value, n) for n in names)
@@ -224,8 +230,23 @@ def _type(arg: Any) -> Check:
     return check
 
 
+def _is_str(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _is_bool(value: Any) -> bool:
+    return isinstance(value, bool)
+
+
 def _enum(arg: Any) -> Check:
     options = tuple(arg)
+    if all(isinstance(o, str) for o in options):
+        strings = frozenset(options)
+
+        def check_strings(value: Any) -> bool:
+            return isinstance(value, str) and value in strings
+
+        return check_strings
 
     def check(value: Any) -> bool:
         return any(_json_equal(value, o) for o in options)

@@ -67,10 +67,11 @@ Operand = Literal | ParamRef
 
 def freeze(value: Any) -> Any:
     """Deep-freeze a JSON value: lists become tuples, objects read-only mappings."""
-    if isinstance(value, list):
-        return tuple(freeze(v) for v in value)
-    if isinstance(value, dict):
+    kind = type(value)
+    if kind is dict:
         return MappingProxyType({k: freeze(v) for k, v in value.items()})
+    if kind is list:
+        return tuple([freeze(v) for v in value])
     return value
 
 
@@ -104,8 +105,6 @@ class EntityPlan:
     gsis: tuple[GsiPlan, ...]
     #: field -> "datetime" | "date", for the fields that carry a supported format.
     formats: Mapping[str, str]
-    #: The EntityMeta as written (frozen); hooks see it as ``ctx.model["meta"]``.
-    meta: Mapping[str, Any]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

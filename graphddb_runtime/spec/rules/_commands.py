@@ -12,7 +12,7 @@ from ...errors import SpecIssue
 from .._context import Context, EntityInfo, as_dict
 from .._shape import pointer
 from ._registry import rule
-from ._sites import Scope, condition_sites, tree_report
+from ._sites import Scope, Where, at, condition_sites, tree_report
 
 _NAME_TOKEN = re.compile(r"#[A-Za-z0-9_]+")
 _VALUE_TOKEN = re.compile(r":[A-Za-z0-9_]+")
@@ -238,14 +238,14 @@ def _marker_issue(ctx: Context, ptr: str, name: str, scope: Scope) -> SpecIssue 
 @rule("CD007")
 def condition_markers(ctx: Context) -> Iterator[SpecIssue]:
     for ptr, cond, scope in condition_sites(ctx):
-        markers: list[tuple[str, str]] = []
+        markers: list[tuple[Where, str]] = []
         if cond.get("kind") == "expr" and isinstance(cond.get("declarative"), dict):
             markers = tree_report(ctx, cond["declarative"], f"{ptr}/declarative").markers
         elif cond.get("kind") == "raw":
             for alias, value in as_dict(cond.get("values")).items():
                 if isinstance(value, dict) and isinstance(value.get("$param"), str):
-                    markers.append((f"{ptr}{pointer(('values', alias))}", value["$param"]))
+                    markers.append(((ptr, ("values", alias)), value["$param"]))
         for where, name in markers:
-            issue = _marker_issue(ctx, where, name, scope)
+            issue = _marker_issue(ctx, at(where), name, scope)
             if issue is not None:
                 yield issue

@@ -9,19 +9,20 @@ from ...errors import SpecIssue
 from .._context import Context, EntityInfo
 from .._shape import pointer
 from ._registry import rule
+from ._sites import Where, at
 
 
-def _templates(entity: EntityInfo) -> Iterator[tuple[str, str]]:
-    """(pointer, template) of the key and GSI templates of ``entity``."""
-    base = pointer(("entities", entity.name))
+def _templates(entity: EntityInfo) -> Iterator[tuple[Where, str]]:
+    """(location, template) of the key and GSI templates of ``entity``."""
+    base = ("entities", entity.name)
     if entity.pk is not None:
-        yield f"{base}/key/pkTemplate", entity.pk
+        yield ("", (*base, "key", "pkTemplate")), entity.pk
     if entity.sk is not None:
-        yield f"{base}/key/skTemplate", entity.sk
+        yield ("", (*base, "key", "skTemplate")), entity.sk
     for gsi in entity.gsis:
         for name, template in (("pkTemplate", gsi.pk), ("skTemplate", gsi.sk)):
             if template is not None:
-                yield f"{base}/gsis/{gsi.position}/{name}", template
+                yield ("", (*base, "gsis", gsi.position, name)), template
 
 
 @rule("MF005")
@@ -42,12 +43,12 @@ def duplicate_index(ctx: Context) -> Iterator[SpecIssue]:
 @rule("MF007")
 def key_namespaces(ctx: Context) -> Iterator[SpecIssue]:
     for entity in ctx.entities.values():
-        for ptr, template in _templates(entity):
+        for where, template in _templates(entity):
             for name in parse_template(template).names:
                 for namespace in ("result.", "item."):
                     if name.startswith(namespace):
                         yield ctx.issue(
-                            ptr,
+                            at(where),
                             f"key template {template!r} may not use the {namespace!r} namespace",
                             "MF007",
                             manifest=True,
@@ -80,11 +81,11 @@ def input_fields(ctx: Context) -> Iterator[SpecIssue]:
 @rule("MF009")
 def placeholders_are_fields(ctx: Context) -> Iterator[SpecIssue]:
     for entity in ctx.entities.values():
-        for ptr, template in _templates(entity):
+        for where, template in _templates(entity):
             for name in parse_template(template).names:
                 if name not in entity.fields and not name.startswith(("result.", "item.")):
                     yield ctx.issue(
-                        ptr,
+                        at(where),
                         f"placeholder {name!r} is not a field of {entity.name!r}",
                         "MF009",
                         advisory=True,

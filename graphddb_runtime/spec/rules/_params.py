@@ -31,12 +31,25 @@ def _nested(ptr: str, params: dict[str, Any]) -> Iterator[tuple[str, dict[str, A
             yield from _nested(ptr + pointer((name, "element")), element)
 
 
+def _fine(name: str, kind: Any, spec: dict[str, Any]) -> bool:
+    return (
+        kind in PARAM_TYPES
+        and (kind != "literal" or (isinstance(spec.get("literals"), list) and spec["literals"]))
+        and (kind == "array" or "element" not in spec)
+        and bool(name)
+        and "{" not in name
+        and "}" not in name
+    )
+
+
 @rule("PA002", "PA003", "PA004", "PA006")
 def param_specs(ctx: Context) -> Iterator[SpecIssue]:
     for ptr, params in _param_maps(ctx):
         for name, spec in params.items():
-            here = ptr + pointer((name,))
             kind = spec.get("type")
+            if _fine(name, kind, spec):
+                continue  # the common case: no pointer to build
+            here = ptr + pointer((name,))
             if kind not in PARAM_TYPES:
                 message = (
                     f"param {name!r} has no type; validated as string"
@@ -60,6 +73,9 @@ def param_specs(ctx: Context) -> Iterator[SpecIssue]:
                 yield ctx.issue(
                     here, f"param name {name!r} cannot be referenced by a template", "PA006"
                 )
+
+
+_NAMESPACES = ("result.", "item.")
 
 
 def _pointer(where: Where | str) -> str:
@@ -111,13 +127,17 @@ def _check_name(
 def template_names(ctx: Context) -> Iterator[SpecIssue]:
     for where, text, scope in template_sites(ctx):
         for name in parse_template(text).names:
+            if name in scope.params and (
+                not name.startswith(_NAMESPACES) or not (scope.relation or scope.for_each)
+            ):
+                continue  # a declared param: the common case
             issue = _check_name(ctx, where, name, scope, f"template {text!r}")
             if issue is not None:
                 yield issue
     for ptr, tree, scope, is_write in filter_sites(ctx):
         if is_write:
             continue  # markers of write conditions are CD007's
-        for marker_ptr, name in tree_report(ctx, tree, ptr).markers:
-            issue = _check_name(ctx, marker_ptr, name, scope, "'$param'")
+        for where, name in tree_report(ctx, tree, ptr).markers:
+            issue = _check_name(ctx, where, name, scope, "'$param'")
             if issue is not None:
                 yield issue

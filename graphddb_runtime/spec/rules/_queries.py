@@ -73,11 +73,15 @@ def table_and_index(ctx: Context) -> Iterator[SpecIssue]:
 @rule("QY007")
 def key_condition(ctx: Context) -> Iterator[SpecIssue]:
     for _, op in _ops(ctx):
-        ptr = ctx.at(op.pointer, op.raw, "keyCondition")
         raw = op.raw.get("keyCondition")
         if not isinstance(raw, dict):
-            yield ctx.issue(ptr, "keyCondition must be an object", "QY007")
+            yield ctx.issue(
+                ctx.at(op.pointer, op.raw, "keyCondition"),
+                "keyCondition must be an object",
+                "QY007",
+            )
             continue
+        ptr = f"{op.pointer}/keyCondition"
         bad = [a for a, v in raw.items() if not isinstance(v, str)]
         if bad:
             yield ctx.issue(ptr, f"keyCondition values must be template strings: {bad}", "QY007")
@@ -170,8 +174,8 @@ def paging_fields(ctx: Context) -> Iterator[SpecIssue]:
 @rule("QY011")
 def projection(ctx: Context) -> Iterator[SpecIssue]:
     for _, op in _ops(ctx):
-        ptr = ctx.at(op.pointer, op.raw, "projection")
         raw = op.raw.get("projection")
+        ptr = f"{op.pointer}/projection" if raw is not None else op.pointer
         if raw is not None and not (isinstance(raw, list) and all(isinstance(p, str) for p in raw)):
             yield ctx.issue(ptr, "projection must be an array of strings", "QY011")
         elif not raw:

@@ -60,10 +60,6 @@ class Scope:
     element: Params | None = None  # declared element fields, if any
 
 
-def _key(ptr: str, *tokens: Any) -> str:
-    return ptr + pointer(tokens)
-
-
 # --- scopes -----------------------------------------------------------------------------------
 
 
@@ -113,7 +109,7 @@ def _read_item_scopes(ctx: Context) -> Iterator[tuple[str, dict[str, Any], Scope
                 scope.for_each = source if isinstance(source, str) else ""
                 param = params.get(source) if isinstance(source, str) else None
                 scope.element = param.element if param is not None else None
-            yield _key(tptr, "items", index), item, scope
+            yield f"{tptr}/items/{index}", item, scope
 
 
 # --- templates --------------------------------------------------------------------------------
@@ -167,11 +163,11 @@ def filter_sites(ctx: Context) -> Iterator[tuple[str, Any, Scope, bool]]:
     for ptr, op, scope in _op_scopes(ctx):
         flt = op.get("filter")
         if isinstance(flt, dict) and "declarative" in flt and op.get("type") == "Query":
-            yield _key(ptr, "filter", "declarative"), flt["declarative"], scope, False
+            yield f"{ptr}/filter/declarative", flt["declarative"], scope, False
     for ptr, spec, scope in condition_sites(ctx):
         # A non-object declarative of a condition is CD004's, not FT001's.
         if spec.get("kind") == "expr" and isinstance(spec.get("declarative"), dict):
-            yield _key(ptr, "declarative"), spec["declarative"], scope, True
+            yield f"{ptr}/declarative", spec["declarative"], scope, True
 
 
 def condition_sites(ctx: Context) -> Iterator[tuple[str, dict[str, Any], Scope]]:
@@ -179,13 +175,13 @@ def condition_sites(ctx: Context) -> Iterator[tuple[str, dict[str, Any], Scope]]
     for ptr, spec, scope in (*_command_scopes(ctx), *_item_scopes(ctx)):
         condition = spec.get("condition")
         if isinstance(condition, dict):
-            yield _key(ptr, "condition"), condition, scope
+            yield f"{ptr}/condition", condition, scope
 
 
 @dataclass(slots=True)
 class TreeReport:
     issues: list[tuple[str, str, str, bool]]  # (rule, pointer, message, advisory)
-    markers: list[tuple[str, str]]  # (pointer, param name)
+    markers: list[tuple[Where, str]]  # (location, param name)
     clauses: int  # number of clauses the tree compiles to
 
 
@@ -245,7 +241,7 @@ class _Walker:
         if len(value) != 1 or not isinstance(name, str) or not name:
             self.issue("FT004", path, '\'$param\' marker must be {"$param": "<name>"}')
             return
-        self.report.markers.append((self.base + pointer(path), name))
+        self.report.markers.append(((self.base, path), name))
 
     def field(self, value: Any, path: tuple[Any, ...]) -> None:
         if isinstance(value, dict) and value and not _is_marker(value):
