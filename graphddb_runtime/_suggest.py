@@ -12,7 +12,7 @@ def did_you_mean(name: object, candidates: Iterable[str]) -> str:
     """``"; did you mean 'x'?"`` naming the closest candidates, or ``""`` when none is close."""
     if not isinstance(name, str):
         return ""
-    close = difflib.get_close_matches(name, sorted(set(candidates)), n=3, cutoff=0.6)
+    close = difflib.get_close_matches(name, sorted(set(candidates)), n=3, cutoff=0.75)
     if not close:
         return ""
     return "; did you mean " + " or ".join(repr(c) for c in close) + "?"

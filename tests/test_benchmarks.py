@@ -1,0 +1,35 @@
+"""The benchmark scripts run (a smoke test: timings are reported, never asserted here)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+def test_bench_load_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import bench_load  # noqa: PLC0415
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    assert bench_load.main(["--samples", "3"]) in (0, 1)  # 1 only means a goal was missed
+    out = capsys.readouterr().out
+    assert "section 43 example" in out and "synthetic, 500 operations" in out
+
+
+def test_synthetic_spec_loads_cleanly_in_strict_mode() -> None:
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import synthetic  # noqa: PLC0415
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    from graphddb_runtime import GraphDDBRuntime  # noqa: PLC0415
+
+    manifest, operations = synthetic.build(500)
+    count = sum(len(operations[s]) for s in ("queries", "commands", "transactions"))
+    assert count == 500
+    assert GraphDDBRuntime(object(), manifest, operations, strict=True).spec_issues == ()
