@@ -25,11 +25,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import synthetic  # noqa: E402
+import synthetic
 
-from graphddb_runtime import GraphDDBRuntime  # noqa: E402
-from graphddb_runtime._templates import parse_template  # noqa: E402
-from graphddb_runtime.spec import _shape  # noqa: E402
+from graphddb_runtime import GraphDDBRuntime
+from graphddb_runtime._templates import parse_template
+from graphddb_runtime.spec import _shape
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "tests" / "specs" / "example"
@@ -67,8 +67,12 @@ def measure(manifest: Path, operations: Path, samples: int) -> dict[str, float]:
     strict = _median_ms(
         lambda: GraphDDBRuntime(client, manifest, operations, strict=True), max(3, samples // 5)
     )
-    return {"json_load_ms": load, "construct_ms": construct, "strict_ms": strict,
-            "ratio": construct / load}
+    return {
+        "json_load_ms": load,
+        "construct_ms": construct,
+        "strict_ms": strict,
+        "ratio": construct / load,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,20 +84,26 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         big = synthetic.write(Path(tmp), 500)
         rows = [
-            ("section 43 example", measure(EXAMPLE / "manifest.json",
-                                           EXAMPLE / "operations.json", samples)),
+            (
+                "section 43 example",
+                measure(EXAMPLE / "manifest.json", EXAMPLE / "operations.json", samples),
+            ),
             ("synthetic, 500 operations", measure(*big, samples)),
         ]
         sizes = sum(p.stat().st_size for p in big)
     print(f"{'spec':<28}{'json.load':>11}{'construct':>11}{'ratio':>8}{'strict=True':>13}")
     for name, r in rows:
-        print(f"{name:<28}{r['json_load_ms']:>9.2f}ms{r['construct_ms']:>9.2f}ms"
-              f"{r['ratio']:>7.1f}x{r['strict_ms']:>11.2f}ms")
+        print(
+            f"{name:<28}{r['json_load_ms']:>9.2f}ms{r['construct_ms']:>9.2f}ms"
+            f"{r['ratio']:>7.1f}x{r['strict_ms']:>11.2f}ms"
+        )
     print(f"(synthetic spec: {sizes / 1024:.0f} KiB on disk; medians of {samples} cold constructs)")
     big_row = rows[1][1]
     ok = big_row["construct_ms"] <= GOAL_MS and big_row["ratio"] <= GOAL_RATIO
-    print(f"goal: 500-op construct <= {GOAL_MS:.0f} ms and <= {GOAL_RATIO:.0f}x json.load: "
-          f"{'met' if ok else 'MISSED'}")
+    print(
+        f"goal: 500-op construct <= {GOAL_MS:.0f} ms and <= {GOAL_RATIO:.0f}x json.load: "
+        f"{'met' if ok else 'MISSED'}"
+    )
     return 0 if ok else 1
 
 

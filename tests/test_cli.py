@@ -60,11 +60,15 @@ def test_schema_prints_the_shipped_schema(capsys: pytest.CaptureFixture[str]) ->
 def test_console_entry_point_and_usage_errors() -> None:
     run = subprocess.run(
         [sys.executable, "-m", "graphddb_runtime", "validate", MANIFEST, OPERATIONS],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert run.returncode == 0, run.stderr
     usage = subprocess.run(
-        [sys.executable, "-m", "graphddb_runtime", "nope"], capture_output=True, text=True,
+        [sys.executable, "-m", "graphddb_runtime", "nope"],
+        capture_output=True,
+        text=True,
         check=False,
     )
     assert usage.returncode == 2

@@ -79,7 +79,10 @@ def test_operation_errors_carry_data_fields() -> None:
         request_id="r-1",
     )
     assert (err.original, err.code, err.operation_id, err.request_id) == (
-        original, "ConditionalCheckFailedException", "createUser", "r-1",
+        original,
+        "ConditionalCheckFailedException",
+        "createUser",
+        "r-1",
     )
     reason = CancellationReason(index=0, spec_item=0, element=None, code="None", message=None)
     cancelled = TransactionCanceledError("t: failed", reasons=[reason], code="X")
@@ -138,9 +141,17 @@ def test_invalid_limits_raise_configuration_error(kwargs: dict[str, Any]) -> Non
 
 
 def test_limits_accept_their_bounds() -> None:
-    RuntimeLimits(max_depth=0, max_batch_get_items=100, max_batch_write_items=25,
-                  max_transaction_items=1, batch_max_retries=0, batch_backoff_base_ms=1,
-                  batch_backoff_cap_ms=1, batch_backoff_jitter=False, numbers="native")
+    RuntimeLimits(
+        max_depth=0,
+        max_batch_get_items=100,
+        max_batch_write_items=25,
+        max_transaction_items=1,
+        batch_max_retries=0,
+        batch_backoff_base_ms=1,
+        batch_backoff_cap_ms=1,
+        batch_backoff_jitter=False,
+        numbers="native",
+    )
 
 
 def test_limits_are_keyword_only() -> None:

@@ -59,8 +59,9 @@ def test_independent_problems_are_all_reported_in_one_spec_error() -> None:
     manifest, operations = _docs()
     ops = operations["queries"]
     manifest["entities"]["GroupModel"]["fields"]["createdAt"]["format"] = "time"  # MF012 (A)
-    manifest["entities"]["OrderModel"]["gsis"].append(copy.deepcopy(
-        manifest["entities"]["OrderModel"]["gsis"][0]))  # MF005
+    manifest["entities"]["OrderModel"]["gsis"].append(
+        copy.deepcopy(manifest["entities"]["OrderModel"]["gsis"][0])
+    )  # MF005
     ops["getUser"]["operations"][0]["keyCondition"] = {"PK": "USER#{userID}"}  # QY007 + TP001
     ops["getGroup"]["cardinality"] = "single"  # QY002 (schema)
     ops["listGroupMembers"]["operations"][0]["entity"] = "GroupMembershipModle"  # QY012

@@ -7,8 +7,12 @@ from typing import Any
 
 import pytest
 
-from graphddb_runtime import CommandNotFoundError, GraphDDBRuntime, QueryNotFoundError
-from graphddb_runtime import TransactionNotFoundError
+from graphddb_runtime import (
+    CommandNotFoundError,
+    GraphDDBRuntime,
+    QueryNotFoundError,
+    TransactionNotFoundError,
+)
 from graphddb_runtime._templates import parse_template
 from graphddb_runtime.spec.catalog import get_command, get_query, get_transaction
 from graphddb_runtime.spec.plans import Catalog, Literal, ParamRef
@@ -47,7 +51,10 @@ def test_relation_facts_of_get_user_access(catalog: Catalog) -> None:
     assert query.depth == 2
     assert [op.producer for op in query.operations] == [None, 0, 1, 1]
     assert [op.relation_path for op in query.operations] == [
-        (), ("groups",), ("groups", "group"), ("groups", "permissions"),
+        (),
+        ("groups",),
+        ("groups", "group"),
+        ("groups", "permissions"),
     ]
     assert [op.continuation for op in query.operations] == [None, "listUserGroups", None, None]
     assert query.stages == ((1,), (2, 3))
@@ -70,7 +77,10 @@ def test_static_request_text(catalog: Catalog) -> None:
     assert access[1].partition_attribute == "GSI1PK"
     assert access[2].projection_expression == "#p0, #p1, #p2, #p3"
     assert access[2].projection_names == (
-        ("#p0", "groupId"), ("#p1", "name"), ("#p2", "PK"), ("#p3", "SK"),
+        ("#p0", "groupId"),
+        ("#p1", "name"),
+        ("#p2", "PK"),
+        ("#p3", "SK"),
     )
     assert access[3].filter is not None
     assert access[3].filter.text == "attribute_exists(#f0)"
@@ -92,14 +102,20 @@ def test_templates_are_parsed_once(catalog: Catalog) -> None:
 def test_write_plans(catalog: Catalog) -> None:
     place = catalog.commands["placeOrder"]
     assert [name for name, _ in place.item] == [
-        "orderId", "tenantId", "userId", "status", "total", "createdAt",
+        "orderId",
+        "tenantId",
+        "userId",
+        "status",
+        "total",
+        "createdAt",
     ]
     assert dict(place.item)["total"].whole
     raise_total = catalog.commands["raiseOrderTotal"]
     assert raise_total.condition is not None
     assert raise_total.condition.expression == "(#f0 <> :vf0 AND #f1 < :vf1)"
     assert raise_total.condition.values == (
-        (":vf0", Literal(value="CANCELLED")), (":vf1", ParamRef(name="total")),
+        (":vf0", Literal(value="CANCELLED")),
+        (":vf1", ParamRef(name="total")),
     )
     order = catalog.entities["OrderModel"]
     assert order.gsis[0].dependencies == ("tenantId", "status", "orderId")
@@ -110,7 +126,11 @@ def test_write_plans(catalog: Catalog) -> None:
     assert add.items[0].when is not None and add.items[0].when.op == "ne"
     assert add.items[1].add[0][0] == "memberCount"
     method = catalog.contracts["GroupById"].methods["get"]
-    assert (method.operation, method.resolution, method.input_arity) == ("getGroup", "point", "either")
+    assert (method.operation, method.resolution, method.input_arity) == (
+        "getGroup",
+        "point",
+        "either",
+    )
 
 
 def test_plans_and_catalog_are_immutable(catalog: Catalog) -> None:

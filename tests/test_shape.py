@@ -112,7 +112,11 @@ def test_compiler_refuses_keywords_it_does_not_implement() -> None:
         ({"entities": {"U": {"table": "T", "key": {}}}}, "MF003", "/entities/U/key"),
         ({"entities": {"U": {"table": "T", "gsis": [{}]}}}, "MF004", "/entities/U/gsis/0"),
         ({"entities": {"U": {"table": "T", "fields": {"a": 1}}}}, "MF006", "/entities/U/fields/a"),
-        ({"entities": {"U": {"table": "T", "physicalName": 3}}}, "LD004", "/entities/U/physicalName"),
+        (
+            {"entities": {"U": {"table": "T", "physicalName": 3}}},
+            "LD004",
+            "/entities/U/physicalName",
+        ),
     ],
 )
 def test_manifest_schema_errors_carry_the_innermost_rule(doc: Any, rule: str, pointer: str) -> None:
@@ -125,30 +129,61 @@ def test_manifest_schema_errors_carry_the_innermost_rule(doc: Any, rule: str, po
     [
         ({"queries": {"q": {}}}, "QY001", "/queries/q"),
         ({"queries": {"q": {"operations": []}}}, "QY001", "/queries/q/operations"),
-        ({"queries": {"q": {"operations": [{}], "cardinality": "x"}}}, "QY002", "/queries/q/cardinality"),
-        ({"queries": {"q": {"operations": [{}], "params": {"p": {"required": "yes"}}}}},
-         "PA005", "/queries/q/params/p/required"),
-        ({"queries": {"q": {"operations": [{}], "params": {"p": {"type": 5}}}}},
-         "LD004", "/queries/q/params/p/type"),
-        ({"queries": {"q": {"operations": [{}], "params": {"p": 5}}}}, "PA001", "/queries/q/params/p"),
-        ({"queries": {"q": {"operations": [{}], "params": {"p": {"element": 1}}}}},
-         "PA004", "/queries/q/params/p/element"),
-        ({"queries": {"q": {"operations": [{}], "executionPlan": {"groups": [["a"]]}}}},
-         "EP001", "/queries/q/executionPlan/groups/0/0"),
+        (
+            {"queries": {"q": {"operations": [{}], "cardinality": "x"}}},
+            "QY002",
+            "/queries/q/cardinality",
+        ),
+        (
+            {"queries": {"q": {"operations": [{}], "params": {"p": {"required": "yes"}}}}},
+            "PA005",
+            "/queries/q/params/p/required",
+        ),
+        (
+            {"queries": {"q": {"operations": [{}], "params": {"p": {"type": 5}}}}},
+            "LD004",
+            "/queries/q/params/p/type",
+        ),
+        (
+            {"queries": {"q": {"operations": [{}], "params": {"p": 5}}}},
+            "PA001",
+            "/queries/q/params/p",
+        ),
+        (
+            {"queries": {"q": {"operations": [{}], "params": {"p": {"element": 1}}}}},
+            "PA004",
+            "/queries/q/params/p/element",
+        ),
+        (
+            {"queries": {"q": {"operations": [{}], "executionPlan": {"groups": [["a"]]}}}},
+            "EP001",
+            "/queries/q/executionPlan/groups/0/0",
+        ),
         ({"commands": {"c": {"tableName": "T"}}}, "CM001", "/commands/c"),
         ({"commands": {"c": {"type": "Put", "tableName": "T"}}}, "CM001", "/commands/c/type"),
         ({"commands": {"c": {"type": "PutItem"}}}, "CM002", "/commands/c"),
-        ({"commands": {"c": {"type": "PutItem", "tableName": "T", "condition": {"kind": "x"}}}},
-         "CD001", "/commands/c/condition/kind"),
+        (
+            {"commands": {"c": {"type": "PutItem", "tableName": "T", "condition": {"kind": "x"}}}},
+            "CD001",
+            "/commands/c/condition/kind",
+        ),
         ({"transactions": {"t": {}}}, "TX001", "/transactions/t"),
-        ({"transactions": {"t": {"items": [{"type": "Nope", "tableName": "T"}]}}},
-         "TX002", "/transactions/t/items/0/type"),
+        (
+            {"transactions": {"t": {"items": [{"type": "Nope", "tableName": "T"}]}}},
+            "TX002",
+            "/transactions/t/items/0/type",
+        ),
         ({"contracts": {"C": {"kind": "x", "methods": {}}}}, "CT001", "/contracts/C/kind"),
-        ({"contracts": {"C": {"kind": "query", "methods": {"m": {"resolution": "all"}}}}},
-         "CT004", "/contracts/C/methods/m/resolution"),
+        (
+            {"contracts": {"C": {"kind": "query", "methods": {"m": {"resolution": "all"}}}}},
+            "CT004",
+            "/contracts/C/methods/m/resolution",
+        ),
     ],
 )
-def test_operations_schema_errors_carry_the_innermost_rule(doc: Any, rule: str, pointer: str) -> None:
+def test_operations_schema_errors_carry_the_innermost_rule(
+    doc: Any, rule: str, pointer: str
+) -> None:
     issues = schema_issues("operations", doc, "operations.json")
     assert [(i.rule, i.pointer) for i in issues] == [(rule, pointer)]
     assert not conforms("operations", doc)
