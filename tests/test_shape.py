@@ -11,12 +11,15 @@ import copy
 import json
 from collections.abc import Iterator
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
 
-from graphddb_runtime.spec._shape import _Compiler, conforms, load_schema, schema_issues
+from graphddb_runtime.spec import _schema_checks
+from graphddb_runtime.spec._fastcheck import compile_schema, generate_module
+from graphddb_runtime.spec._shape import conforms, load_schema, schema_issues
 
 from ._cases import SPECS, all_cases
 
@@ -97,9 +100,20 @@ def test_schemas_are_valid_draft_2020_12_and_shipped_as_package_data(name: str) 
     assert load_schema(name) == schema
 
 
+def test_generated_checks_module_is_fresh() -> None:
+    """_schema_checks.py must be regenerated after a schema edit."""
+    expected = generate_module({n: load_schema(n) for n in ("manifest", "operations")})
+    path = Path(_schema_checks.__file__)
+    assert path.read_text(encoding="utf-8") == expected, (
+        "stale: run `python -m graphddb_runtime.spec._fastcheck`"
+    )
+
+
 def test_compiler_refuses_keywords_it_does_not_implement() -> None:
     with pytest.raises(ValueError, match="pattern"):
-        _Compiler({}).compile({"type": "string", "pattern": "^a"})
+        compile_schema({"type": "string", "pattern": "^a"})
+    with pytest.raises(ValueError, match="uuid"):
+        compile_schema({"type": "uuid"})
 
 
 @pytest.mark.parametrize(
