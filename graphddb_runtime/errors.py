@@ -79,21 +79,18 @@ class SpecIssue:
         return f"[{self.rule}] {self.file}#{self.pointer}: {self.message}"
 
 
-_FILE_ORDER = {"manifest.json": 0, "operations.json": 1}
-
-
-def sort_issues(issues: Iterable[SpecIssue]) -> tuple[SpecIssue, ...]:
-    """Order issues by file (manifest first), then pointer, then rule id."""
-    return tuple(
-        sorted(issues, key=lambda i: (_FILE_ORDER.get(i.file, 2), i.file, i.pointer, i.rule))
-    )
+def sort_issues(
+    issues: Iterable[SpecIssue], manifest_file: str = "manifest.json"
+) -> tuple[SpecIssue, ...]:
+    """Order issues by file (the manifest first), then pointer, then rule id."""
+    return tuple(sorted(issues, key=lambda i: (i.file != manifest_file, i.file, i.pointer, i.rule)))
 
 
 class SpecError(GraphDDBError, ValueError):
     """The spec files have problems; raised once by the constructor with every issue."""
 
     def __init__(self, issues: Iterable[SpecIssue]) -> None:
-        self.issues: tuple[SpecIssue, ...] = sort_issues(issues)
+        self.issues: tuple[SpecIssue, ...] = tuple(issues)  # the loader passes them sorted
         lines = [f"{len(self.issues)} problem(s) in the graphddb spec:"]
         lines.extend(f"  {issue}" for issue in self.issues)
         super().__init__("\n".join(lines))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 from .errors import ConfigurationError
 
@@ -81,8 +81,3 @@ def _problems(limits: RuntimeLimits) -> list[str]:
     if limits.numbers not in ("decimal", "native"):
         out.append(f"numbers must be 'decimal' or 'native', got {limits.numbers!r}")
     return out
-
-
-def limit_field_names() -> tuple[str, ...]:
-    """Names of every RuntimeLimits field, in declaration order."""
-    return tuple(f.name for f in fields(RuntimeLimits))

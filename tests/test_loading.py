@@ -204,3 +204,18 @@ def test_spec_issue_is_frozen() -> None:
     issue = SpecIssue("manifest.json", "", "m", "LD001", "error")
     with pytest.raises(AttributeError):
         issue.rule = "x"  # type: ignore[misc]
+
+
+def test_manifest_issues_come_first_whatever_the_file_names(tmp_path: Path) -> None:
+    manifest, operations = _docs()
+    manifest["entities"]["GroupModel"]["fields"]["createdAt"]["format"] = "time"  # MF012
+    operations["transactions"]["addMembers"]["maxItems"] = 0  # TX013
+    m, o = tmp_path / "zz-manifest.json", tmp_path / "aa-ops.json"
+    m.write_text(json.dumps(manifest), encoding="utf-8")
+    o.write_text(json.dumps(operations), encoding="utf-8")
+    with pytest.raises(SpecError) as caught:
+        _build(m, o)
+    assert [(i.file, i.rule) for i in caught.value.issues] == [
+        ("zz-manifest.json", "MF012"),
+        ("aa-ops.json", "TX013"),
+    ]

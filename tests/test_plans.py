@@ -30,8 +30,8 @@ def catalog() -> Catalog:
 
 def test_table_key_schema(catalog: Catalog) -> None:
     table = catalog.tables["AppTable"]
-    assert table.has_sort_key
-    assert dict(table.indexes) == {"GSI1": True}
+    assert table.key_attributes == ("PK", "SK")
+    assert dict(table.indexes) == {"GSI1": ("GSI1PK", "GSI1SK")}
 
 
 def test_inferred_entities(catalog: Catalog) -> None:

@@ -40,7 +40,7 @@ def check_spec(
     m = read_document(manifest, "manifest.json", "manifest_path")
     o = read_document(operations, "operations.json", "operations_path")
     if m.data is None or o.data is None:
-        return sort_issues((*m.issues, *o.issues)), None
+        return sort_issues((*m.issues, *o.issues), m.file), None
     shape: list[SpecIssue] = []
     for name, doc in (("manifest", m), ("operations", o)):
         if strict or full_schema or not conforms(name, doc.data):
@@ -50,7 +50,7 @@ def check_spec(
     for rule in RULES:
         if strict or not rule.strict_only:
             issues.extend(rule.check(ctx))
-    return sort_issues(issues), ctx
+    return sort_issues(issues, m.file), ctx
 
 
 def load_spec(manifest: Any, operations: Any, *, strict: bool = False) -> LoadedSpec:

@@ -53,7 +53,11 @@ def build_catalog(ctx: Context) -> Catalog:
     entities = {name: _entity(ctx, name) for name in ctx.entities}
     tables = {
         name: TableSchema(
-            name=name, has_sort_key=info.has_sort_key, indexes=MappingProxyType(dict(info.indexes))
+            name=name,
+            key_attributes=ctx.table_key_attributes(name) or ("PK",),
+            indexes=MappingProxyType(
+                {index: ctx.index_key_attributes(name, index) or () for index in info.indexes}
+            ),
         )
         for name, info in ctx.tables.items()
     }
@@ -242,7 +246,7 @@ def _read_op(
         if fields:
             projection_expression = ", ".join(alias for alias, _ in projection_names)
     if op.index_name is not None:
-        cursor = table.index_key_attributes(op.index_name) + table.key_attributes
+        cursor = table.indexes[op.index_name] + table.key_attributes
         partition = f"{op.index_name}PK"
     else:
         cursor, partition = table.key_attributes, "PK"

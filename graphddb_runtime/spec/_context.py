@@ -22,7 +22,6 @@ __all__ = ["Context", "EntityInfo", "GsiInfo", "OpInfo", "Params", "QueryInfo"]
 Params = Mapping[str, ParamPlan]
 
 PARAM_TYPES = ("string", "number", "boolean", "literal", "array")
-INTERNAL_PREFIX = "GSI"
 
 
 def as_dict(value: Any) -> dict[str, Any]:
@@ -39,13 +38,6 @@ def as_str(value: Any) -> str | None:
 
 def is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def is_internal_key(name: str) -> bool:
-    """PK, SK and GSI key attributes (section 9.2)."""
-    return name in ("PK", "SK") or (
-        name.startswith(INTERNAL_PREFIX) and (name.endswith("PK") or name.endswith("SK"))
-    )
 
 
 @dataclass(slots=True)
@@ -98,7 +90,6 @@ class OpInfo:
     producer: int | None = None
     depth: int = 0
     entity: str | None = None  # resolved (section 7.3)
-    entity_ambiguous: bool = False
 
 
 @dataclass(slots=True)
@@ -404,8 +395,6 @@ class Context:
             pool = narrowed
         if len(pool) == 1:
             op.entity = pool[0].name
-        else:
-            op.entity_ambiguous = True
 
     def _matches(self, op: OpInfo) -> Iterator[tuple[EntityInfo, str]]:
         """Each entity whose key (or first matching GSI) fits the op, with the match kind."""

@@ -112,16 +112,10 @@ class TableSchema:
     """Derived key schema of one logical table (section 3.5)."""
 
     name: str
-    has_sort_key: bool
-    #: index name -> whether the index has a sort key
-    indexes: Mapping[str, bool]
-
-    @property
-    def key_attributes(self) -> tuple[str, ...]:
-        return ("PK", "SK") if self.has_sort_key else ("PK",)
-
-    def index_key_attributes(self, index: str) -> tuple[str, ...]:
-        return (f"{index}PK", f"{index}SK") if self.indexes[index] else (f"{index}PK",)
+    #: ("PK",) or ("PK", "SK")
+    key_attributes: tuple[str, ...]
+    #: index name -> its key attributes: ("<I>PK",) or ("<I>PK", "<I>SK")
+    indexes: Mapping[str, tuple[str, ...]]
 
 
 # --- params -----------------------------------------------------------------------------------
