@@ -38,6 +38,14 @@ def _fail_if(out: list[str], pad: str, condition: str) -> None:
     out.append(f"{pad}    return False")
 
 
+def _only_objects(v: str, out: list[str], depth: int, known: str | None) -> int:
+    """Guard what follows with an object test unless ``v`` is already known to be one."""
+    if known == "object":
+        return depth
+    out.append(f"{'    ' * depth}if isinstance({v}, dict):")
+    return depth + 1
+
+
 def _type_test(name: str, v: str) -> str:
     if name not in _TYPE_TESTS:
         raise ValueError(f"unsupported type {name!r} in schema")
@@ -153,11 +161,8 @@ class _Generator:
     def properties(
         self, props: Mapping[str, Any], v: str, out: list[str], depth: int, known: str | None
     ) -> None:
+        depth = _only_objects(v, out, depth, known)
         pad = "    " * depth
-        if known != "object":
-            out.append(f"{pad}if isinstance({v}, dict):")
-            depth += 1
-            pad += "    "
         for key, sub in props.items():
             child = self.fresh("p")
             out.append(f"{pad}{child} = {v}.get({key!r}, _MISSING)")
@@ -174,11 +179,8 @@ class _Generator:
         depth: int,
         known: str | None,
     ) -> None:
+        depth = _only_objects(v, out, depth, known)
         pad = "    " * depth
-        if known != "object":
-            out.append(f"{pad}if isinstance({v}, dict):")
-            depth += 1
-            pad += "    "
         key, child = self.fresh("k"), self.fresh("a")
         names = frozenset(schema.get("properties", {}))
         out.append(f"{pad}for {key}, {child} in {v}.items():")
