@@ -5,6 +5,14 @@ Public API only; everything else lives in private modules. ``__all__`` is pinned
 
 from __future__ import annotations
 
+from ._codec import to_jsonable
+from .cursor import (
+    decode_cursor,
+    decode_per_key_cursor,
+    encode_cursor,
+    encode_per_key_cursor,
+    serialize_contract_key,
+)
 from .errors import (
     BatchIncompleteError,
     CancellationReason,
@@ -60,4 +68,10 @@ __all__ = [
     "TransactionCollapseError",
     "TransactionNotFoundError",
     "UnboundParameterError",
+    "decode_cursor",
+    "decode_per_key_cursor",
+    "encode_cursor",
+    "encode_per_key_cursor",
+    "serialize_contract_key",
+    "to_jsonable",
 ]

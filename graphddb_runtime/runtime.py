@@ -7,10 +7,11 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
+from . import _reads, _writes
+from ._client import Sender
 from .errors import ConfigurationError, SpecIssue
 from .limits import RuntimeLimits
 from .spec import load_spec
-from .spec.plans import Catalog
 
 __all__ = ["GraphDDBRuntime"]
 
@@ -25,15 +26,7 @@ class GraphDDBRuntime:
     instance is immutable afterwards and may be shared across threads.
     """
 
-    __slots__ = (
-        "_catalog",
-        "_client",
-        "_cursor_secret",
-        "_issues",
-        "_limits",
-        "_sleep",
-        "_table_mapping",
-    )
+    __slots__ = ("_engine", "_issues", "_sleep")
 
     def __init__(
         self,
@@ -49,13 +42,15 @@ class GraphDDBRuntime:
     ) -> None:
         _check_arguments(table_mapping, limits, cursor_secret, sleep)
         loaded = load_spec(manifest_path, operations_path, strict=strict)
-        self._client = dynamodb_client
-        self._catalog: Catalog = loaded.catalog
         self._issues: tuple[SpecIssue, ...] = loaded.issues
-        self._limits = limits if limits is not None else RuntimeLimits()
-        self._table_mapping: Mapping[str, str] = MappingProxyType(dict(table_mapping or {}))
-        self._cursor_secret = (
-            cursor_secret.encode("utf-8") if isinstance(cursor_secret, str) else cursor_secret
+        self._engine = _reads.Engine(
+            catalog=loaded.catalog,
+            sender=Sender(dynamodb_client),
+            limits=limits if limits is not None else RuntimeLimits(),
+            tables=MappingProxyType(dict(table_mapping or {})),
+            cursor_secret=(
+                cursor_secret.encode("utf-8") if isinstance(cursor_secret, str) else cursor_secret
+            ),
         )
         self._sleep = sleep
         for issue in self._issues:
@@ -63,17 +58,37 @@ class GraphDDBRuntime:
 
     @property
     def limits(self) -> RuntimeLimits:
-        return self._limits
+        return self._engine.limits
 
     @property
     def table_mapping(self) -> dict[str, str]:
         """A copy of the logical -> physical table mapping."""
-        return dict(self._table_mapping)
+        return dict(self._engine.tables)
 
     @property
     def spec_issues(self) -> tuple[SpecIssue, ...]:
         """Advisories found at load time (errors raise ``SpecError`` instead)."""
         return self._issues
+
+    def execute_query(
+        self, query_id: str, params: Mapping[str, Any], options: Mapping[str, Any] | None = None
+    ) -> Any:
+        """Run a named query (section 15.3): a hydrated dict, ``None``, or
+        ``{"items": [...], "cursor": str | None}`` for a ``many`` Query root."""
+        return _reads.execute_query(self._engine, query_id, params, options)
+
+    def explain(
+        self, query_id: str, params: Mapping[str, Any], options: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """The exact requests ``execute_query`` would send, without any I/O (section 14)."""
+        return _reads.explain(self._engine, query_id, params, options)
+
+    def execute_command(
+        self, command_id: str, params: Mapping[str, Any], options: Mapping[str, Any] | None = None
+    ) -> Any:
+        """Run one PutItem/UpdateItem/DeleteItem (section 15.4); the returned ``Attributes``
+        when ``options["returnValues"]`` is given, else ``None``."""
+        return _writes.execute_command(self._engine, command_id, params, options)
 
 
 def _check_arguments(

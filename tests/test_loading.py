@@ -47,9 +47,9 @@ def test_parsed_mappings_are_deep_copied() -> None:
     manifest["entities"].clear()
     operations["queries"]["getUser"]["operations"][0]["projection"].append("mutated")
     mapping["AppTable"] = "other"
-    plan = runtime._catalog.queries["getUser"]
+    plan = runtime._engine.catalog.queries["getUser"]
     assert "mutated" not in plan.operations[0].projection
-    assert "UserModel" in runtime._catalog.entities
+    assert "UserModel" in runtime._engine.catalog.entities
     assert runtime.table_mapping == {"AppTable": "app-prod"}
     runtime.table_mapping["AppTable"] = "x"  # a copy: the runtime keeps its own
     assert runtime.table_mapping == {"AppTable": "app-prod"}

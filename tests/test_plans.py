@@ -25,7 +25,7 @@ def catalog() -> Catalog:
     runtime = GraphDDBRuntime(
         object(), SPECS / "example" / "manifest.json", SPECS / "example" / "operations.json"
     )
-    return runtime._catalog
+    return runtime._engine.catalog
 
 
 def test_table_key_schema(catalog: Catalog) -> None:
@@ -88,7 +88,7 @@ def test_static_request_text(catalog: Catalog) -> None:
     assert members.filter is not None
     assert members.filter.text == "#f0 IN (:vf0, :vf1) AND #f1 >= :vf2"
     assert members.filter.values[2] == (":vf2", ParamRef(name="joinedSince"))
-    assert members.formats == (("joinedAt", "datetime"),)
+    assert dict(members.formats) == {"joinedAt": "datetime"}
     assert members.cursor_attributes == ("PK", "SK")
 
 

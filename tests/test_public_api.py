@@ -32,6 +32,13 @@ PUBLIC = {
     "HydrationError",
     "MultiOperationNotSupportedError",
     "CancellationReason",
+    # helpers (section 15.5)
+    "to_jsonable",
+    "encode_cursor",
+    "decode_cursor",
+    "serialize_contract_key",
+    "encode_per_key_cursor",
+    "decode_per_key_cursor",
 }
 
 SECTION_15_1 = PUBLIC | {

@@ -263,7 +263,7 @@ def _read_op(
         scan_forward=op.raw.get("scanIndexForward", True),
         filter=compile_tree(flt) if isinstance(flt, dict) else None,
         projection=op.projection,
-        formats=tuple((f, formats[f]) for f in op.projection if f in formats),
+        formats=MappingProxyType({f: formats[f] for f in op.projection if f in formats}),
         limit=op.raw.get("limit"),
         key_condition_expression=key_text,
         key_names=key_names,

@@ -180,7 +180,7 @@ class ReadOpPlan:
     scan_forward: bool
     filter: ExpressionPlan | None
     projection: tuple[str, ...]
-    formats: tuple[tuple[str, str], ...]  # projected fields with a datetime/date format
+    formats: Mapping[str, str]  # projected fields with a datetime/date format
     limit: int | None
     # Static Query text (section 7.6): "#k0 = :k0 AND ...", and its names map.
     key_condition_expression: str

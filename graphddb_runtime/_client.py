@@ -1,0 +1,121 @@
+"""The only module that calls the DynamoDB client, and the one place errors are translated.
+
+Every call goes through :func:`translate_errors` (FORMAT.md section 13.2): botocore's
+``ClientError`` and ``BotoCoreError`` become :class:`OperationExecutionError` subclasses raised
+``from`` the original; anything else the client raises propagates unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, Protocol
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .errors import (
+    CancellationReason,
+    ConditionFailedError,
+    OperationExecutionError,
+    ThrottledError,
+    TransactionCanceledError,
+)
+
+__all__ = ["DynamoDBClient", "Sender", "cancellation_reasons", "translate_errors"]
+
+_THROTTLING = frozenset(
+    {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
+)
+_BRACKETED = re.compile(r"\[([^\[\]]*)\]\s*$")
+
+
+class DynamoDBClient(Protocol):
+    """The narrow slice of a low-level boto3 DynamoDB client the runtime uses."""
+
+    def get_item(self, **kwargs: Any) -> Mapping[str, Any]: ...
+    def query(self, **kwargs: Any) -> Mapping[str, Any]: ...
+    def put_item(self, **kwargs: Any) -> Mapping[str, Any]: ...
+    def update_item(self, **kwargs: Any) -> Mapping[str, Any]: ...
+    def delete_item(self, **kwargs: Any) -> Mapping[str, Any]: ...
+
+
+def cancellation_reasons(error: ClientError) -> list[tuple[str, str | None]]:
+    """``(code, message)`` per transaction item: CancellationReasons, else the message's list."""
+    response = error.response
+    reasons = response.get("CancellationReasons")
+    if isinstance(reasons, list):
+        return [(str(r.get("Code", "None")), r.get("Message")) for r in reasons]
+    message = str(response.get("Error", {}).get("Message", ""))
+    found = _BRACKETED.search(message)
+    if found is None:
+        return []
+    return [(code.strip(), None) for code in found.group(1).split(",") if code.strip()]
+
+
+@contextmanager
+def translate_errors(operation_id: str) -> Iterator[None]:
+    """Map botocore exceptions to the runtime's error family (section 13.2)."""
+    try:
+        yield
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code")
+        request_id = exc.response.get("ResponseMetadata", {}).get("RequestId")
+        message = f"{operation_id}: DynamoDB operation failed: {exc}"
+        fields: dict[str, Any] = {
+            "original": exc,
+            "code": code,
+            "operation_id": operation_id,
+            "request_id": request_id,
+        }
+        if code == "ConditionalCheckFailedException":
+            raise ConditionFailedError(message, **fields) from exc
+        if code == "TransactionCanceledException":
+            reasons = [
+                CancellationReason(index=i, spec_item=None, element=None, code=c, message=m)
+                for i, (c, m) in enumerate(cancellation_reasons(exc))
+            ]
+            raise TransactionCanceledError(message, reasons=reasons, **fields) from exc
+        if code in _THROTTLING:
+            raise ThrottledError(message, **fields) from exc
+        raise OperationExecutionError(message, **fields) from exc
+    except BotoCoreError as exc:
+        raise OperationExecutionError(
+            f"{operation_id}: DynamoDB operation failed: {exc}",
+            original=exc,
+            operation_id=operation_id,
+        ) from exc
+
+
+class Sender:
+    """Sends requests built elsewhere; one method per DynamoDB operation the runtime uses."""
+
+    __slots__ = ("client",)
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def get_item(self, operation_id: str, request: dict[str, Any]) -> Mapping[str, Any]:
+        with translate_errors(operation_id):
+            response: Mapping[str, Any] = self.client.get_item(**request)
+        return response
+
+    def query(self, operation_id: str, request: dict[str, Any]) -> Mapping[str, Any]:
+        with translate_errors(operation_id):
+            response: Mapping[str, Any] = self.client.query(**request)
+        return response
+
+    def put_item(self, operation_id: str, request: dict[str, Any]) -> Mapping[str, Any]:
+        with translate_errors(operation_id):
+            response: Mapping[str, Any] = self.client.put_item(**request)
+        return response
+
+    def update_item(self, operation_id: str, request: dict[str, Any]) -> Mapping[str, Any]:
+        with translate_errors(operation_id):
+            response: Mapping[str, Any] = self.client.update_item(**request)
+        return response
+
+    def delete_item(self, operation_id: str, request: dict[str, Any]) -> Mapping[str, Any]:
+        with translate_errors(operation_id):
+            response: Mapping[str, Any] = self.client.delete_item(**request)
+        return response

@@ -1,0 +1,89 @@
+"""Caller parameter validation (FORMAT.md section 6.2), always before any DynamoDB call."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from .errors import ParameterValidationError
+from .spec.plans import ParamPlan
+
+__all__ = ["validate_params"]
+
+
+def validate_params(op_id: str, params: object, specs: Mapping[str, ParamPlan]) -> None:
+    """Raise :class:`ParameterValidationError` unless ``params`` satisfy ``specs``."""
+    if not isinstance(params, Mapping):
+        raise ParameterValidationError(f"{op_id}: params must be a mapping")
+    for name, spec in specs.items():
+        value = params.get(name)
+        if value is None:
+            if spec.required:
+                raise ParameterValidationError(f"{op_id}: missing required parameter '{name}'")
+            continue
+        _check(op_id, name, value, spec)
+    for name in params:
+        if name not in specs:
+            raise ParameterValidationError(f"{op_id}: unknown parameter '{name}'")
+
+
+def is_number(value: Any) -> bool:
+    """An int, float or Decimal that is not a bool and is finite."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return True
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, Decimal) and value.is_finite()
+
+
+def _check(op_id: str, name: str, value: Any, spec: ParamPlan) -> None:
+    kind = spec.type
+    if kind == "string":
+        if not isinstance(value, str):
+            raise ParameterValidationError(f"{op_id}: parameter '{name}' must be a string")
+    elif kind == "number":
+        if not is_number(value):
+            raise ParameterValidationError(f"{op_id}: parameter '{name}' must be a number")
+    elif kind == "boolean":
+        if not isinstance(value, bool):
+            raise ParameterValidationError(f"{op_id}: parameter '{name}' must be a boolean")
+    elif kind == "literal":
+        if not _one_of(value, spec.literals):
+            allowed = ", ".join(repr(v) for v in spec.literals)
+            raise ParameterValidationError(
+                f"{op_id}: parameter '{name}' must be one of [{allowed}], got {value!r}"
+            )
+    elif kind == "array":
+        _check_array(op_id, name, value, spec)
+    elif not isinstance(value, str):  # unknown types validate as string (advisory PA002)
+        raise ParameterValidationError(f"{op_id}: parameter '{name}' must be a string")
+
+
+def _one_of(value: Any, literals: tuple[Any, ...]) -> bool:
+    # A bool never matches a number literal (True == 1 in Python, not in JSON).
+    return any(
+        value == literal and isinstance(value, bool) == isinstance(literal, bool)
+        for literal in literals
+    )
+
+
+def _check_array(op_id: str, name: str, value: Any, spec: ParamPlan) -> None:
+    if not isinstance(value, (list, tuple)):
+        raise ParameterValidationError(f"{op_id}: parameter '{name}' must be an array")
+    for index, element in enumerate(value):
+        where = f"{name}[{index}]"
+        if not isinstance(element, Mapping):
+            raise ParameterValidationError(f"{op_id}: parameter '{where}' must be an object")
+        for field, field_spec in (spec.element or {}).items():
+            field_value = element.get(field)
+            if field_value is None:
+                if field_spec.required:
+                    raise ParameterValidationError(
+                        f"{op_id}: parameter '{where}' missing required field '{field}'"
+                    )
+                continue
+            _check(op_id, f"{where}.{field}", field_value, field_spec)

@@ -1,0 +1,295 @@
+"""execute_query and explain for the root op (FORMAT.md sections 7, 12, 14, 22.2).
+
+Order of work per call: look up the plan, validate params and options, run the pre-flight
+checks and decode the cursor (all before any DynamoDB call), build the request, send it, decode,
+page, hydrate. Relation legs (Tier 2) are assembled by ``_relations``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ._client import Sender
+from ._codec import deserialize_item, hydrate, native_numbers, serialize_key
+from ._params import validate_params
+from ._requests import (
+    Unresolved,
+    batch_get_request,
+    display,
+    get_item_request,
+    key_map,
+    query_request,
+    value_of,
+)
+from ._templates import Bindings
+from .cursor import mint_cursor, read_cursor
+from .errors import GraphDDBError, LimitExceededError, ParameterValidationError
+from .limits import RuntimeLimits
+from .spec.catalog import get_query
+from .spec.plans import Catalog, QueryPlan, ReadOpPlan, thaw
+
+__all__ = ["Engine", "ReadOptions", "execute_query", "explain", "read_options"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Engine:
+    """What every call needs, fixed at construction: plans, the sender, limits, tables."""
+
+    catalog: Catalog
+    sender: Sender
+    limits: RuntimeLimits
+    tables: Mapping[str, str]
+    cursor_secret: bytes | None
+
+    def physical(self, logical: str) -> str:
+        return self.tables.get(logical, logical)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReadOptions:
+    cursor: Any
+    limit: int | None
+    order: str | None
+    consistent: bool
+    numbers: str
+    context: Mapping[str, Any] | None
+
+
+def read_options(op_id: str, options: object, limits: RuntimeLimits) -> ReadOptions:
+    """Validate ``execute_query`` options (section 7.4); unknown keys are ignored."""
+    if options is None:
+        options = {}
+    if not isinstance(options, Mapping):
+        raise ParameterValidationError(f"{op_id}: options must be a mapping")
+    limit = options.get("limit")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        raise ParameterValidationError(f"{op_id}: option 'limit' must be a positive integer")
+    order = options.get("order")
+    if order is not None and order not in ("asc", "desc"):
+        raise ParameterValidationError(f"{op_id}: option 'order' must be 'asc' or 'desc'")
+    consistent = options.get("consistentRead")
+    if consistent is not None and not isinstance(consistent, bool):
+        raise ParameterValidationError(f"{op_id}: option 'consistentRead' must be a boolean")
+    numbers = options.get("numbers")
+    if numbers is not None and numbers not in ("decimal", "native"):
+        raise ParameterValidationError(f"{op_id}: option 'numbers' must be 'decimal' or 'native'")
+    context = options.get("context")
+    if context is not None and not isinstance(context, Mapping):
+        raise ParameterValidationError(f"{op_id}: option 'context' must be a mapping")
+    return ReadOptions(
+        cursor=options.get("cursor"),
+        limit=limit,
+        order=order,
+        consistent=consistent is True,
+        numbers=numbers or limits.numbers,
+        context=context,
+    )
+
+
+def preflight(plan: QueryPlan, options: ReadOptions, limits: RuntimeLimits) -> None:
+    """Section 22.2 steps 1 to 5; every violation raises before the first call."""
+    qid = plan.id
+    if len(plan.operations) > limits.max_operations:
+        raise LimitExceededError(
+            f"{qid}: query needs {len(plan.operations)} operations, exceeds max_operations "
+            f"{limits.max_operations}"
+        )
+    if plan.depth > limits.max_depth:
+        raise LimitExceededError(
+            f"{qid}: relation traversal depth {plan.depth} exceeds max_depth {limits.max_depth}"
+        )
+    for limit in (plan.max_static_limit, _root_option_limit(plan, options)):
+        if limit is not None and limit > limits.max_items:
+            raise LimitExceededError(f"{qid}: limit {limit} exceeds max_items {limits.max_items}")
+    if options.consistent and plan.indexed_ops:
+        index, name = plan.indexed_ops[0]
+        raise ParameterValidationError(
+            f"{qid}: consistentRead is not supported on index '{name}' (operation {index})"
+        )
+
+
+def _root_option_limit(plan: QueryPlan, options: ReadOptions) -> int | None:
+    return options.limit if plan.operations[0].type == "Query" else None
+
+
+def _start_key(
+    engine: Engine, plan: QueryPlan, params: Mapping[str, Any], options: ReadOptions
+) -> dict[str, Any] | None:
+    """The validated ExclusiveStartKey of a Query root (section 12.2), or None."""
+    root = plan.operations[0]
+    if root.type != "Query" or options.cursor in (None, ""):
+        return None
+    partition = next(v for attr, v in root.key if attr == root.partition_attribute)
+    expected = serialize_key(
+        value_of(partition, params, plan.id), op_id=plan.id, attribute=root.partition_attribute
+    )
+    return read_cursor(
+        options.cursor,
+        op_id=plan.id,
+        expected_attributes=root.cursor_attributes,
+        partition_attribute=root.partition_attribute,
+        partition_value=expected,
+        secret=engine.cursor_secret,
+        scope=plan.id,
+    )
+
+
+def prepare(
+    engine: Engine, query_id: object, params: object, options: object
+) -> tuple[QueryPlan, ReadOptions, dict[str, Any] | None]:
+    """Everything before the first call: plan, params, options, limits, cursor."""
+    plan = get_query(engine.catalog, query_id)
+    validate_params(plan.id, params, plan.params)
+    assert isinstance(params, Mapping)
+    opts = read_options(plan.id, options, engine.limits)
+    preflight(plan, opts, engine.limits)
+    return plan, opts, _start_key(engine, plan, params, opts)
+
+
+def execute_query(engine: Engine, query_id: object, params: object, options: object) -> Any:
+    plan, opts, start_key = prepare(engine, query_id, params, options)
+    assert isinstance(params, Mapping)
+    if len(plan.operations) > 1:
+        raise GraphDDBError(
+            f"{plan.id}: relation operations are executed from release 0.2 (Tier 2); "
+            "use explain() to see their requests"
+        )
+    result = _run_root(engine, plan, params, opts, start_key)
+    return native_numbers(result) if opts.numbers == "native" else result
+
+
+def _run_root(
+    engine: Engine,
+    plan: QueryPlan,
+    params: Mapping[str, Any],
+    opts: ReadOptions,
+    start_key: dict[str, Any] | None,
+) -> Any:
+    root = plan.operations[0]
+    table = engine.physical(root.table)
+    if root.type == "GetItem":
+        request = get_item_request(
+            root, params, table=table, consistent=opts.consistent, op_id=plan.id
+        )
+        item = engine.sender.get_item(plan.id, request).get("Item")
+        return hydrate(deserialize_item(item), root.projection, root.formats) if item else None
+    limit = opts.limit if opts.limit is not None else root.limit
+    forward = opts.order == "asc" if opts.order is not None else root.scan_forward
+    request = query_request(
+        root,
+        params,
+        table=table,
+        consistent=opts.consistent,
+        limit=limit,
+        forward=forward,
+        start_key=start_key,
+        op_id=plan.id,
+    )
+    response = engine.sender.query(plan.id, request)
+    raw = [deserialize_item(i) for i in response.get("Items", ())]
+    cursor_key: Mapping[str, Any] | None = None
+    if limit is None and len(raw) > engine.limits.max_items:
+        raw = raw[: engine.limits.max_items]
+        last = raw[-1]
+        cursor_key = {attr: last[attr] for attr in root.cursor_attributes if attr in last}
+    elif response.get("LastEvaluatedKey"):
+        cursor_key = deserialize_item(response["LastEvaluatedKey"])
+    items = [hydrate(r, root.projection, root.formats) for r in raw]
+    if plan.cardinality == "one":
+        return items[0] if items else None
+    cursor = (
+        mint_cursor(cursor_key, secret=engine.cursor_secret, scope=plan.id)
+        if (cursor_key)
+        else None
+    )
+    return {"items": items, "cursor": cursor}
+
+
+# --- explain (section 14) ---------------------------------------------------------------------
+
+
+def explain(engine: Engine, query_id: object, params: object, options: object) -> dict[str, Any]:
+    """The exact requests ``execute_query`` would send; never touches DynamoDB or the limits."""
+    plan = get_query(engine.catalog, query_id)
+    validate_params(plan.id, params, plan.params)
+    assert isinstance(params, Mapping)
+    opts = read_options(plan.id, options, engine.limits)
+    if opts.consistent and plan.indexed_ops:
+        index, name = plan.indexed_ops[0]
+        raise ParameterValidationError(
+            f"{plan.id}: consistentRead is not supported on index '{name}' (operation {index})"
+        )
+    start_key = _start_key(engine, plan, params, opts)
+    operations = [
+        _explain_op(engine, plan=plan, op=op, params=params, opts=opts, start_key=start_key)
+        for op in plan.operations
+    ]
+    return {
+        "queryId": plan.id,
+        "cardinality": plan.cardinality,
+        "operations": operations,
+        "executionPlan": {
+            "groups": [list(g) for g in plan.explain_groups],
+            "concurrency": plan.concurrency,
+        },
+    }
+
+
+def _explain_op(
+    engine: Engine,
+    *,
+    plan: QueryPlan,
+    op: ReadOpPlan,
+    params: Mapping[str, Any],
+    opts: ReadOptions,
+    start_key: dict[str, Any] | None,
+) -> dict[str, Any]:
+    table = engine.physical(op.table)
+    env = Unresolved(Bindings(params, parent={}) if op.index > 0 else params)
+    out: dict[str, Any] = {
+        "type": op.type,
+        "tableName": table,
+        "keyCondition": {attr: display(v, params, plan.id) for attr, v in op.key},
+        "projection": list(op.projection),
+        "resultPath": op.result_path,
+    }
+    if op.index_name is not None:
+        out["indexName"] = op.index_name
+    if op.range is not None:
+        values = [display(v, params, plan.id) for v in op.range.values]
+        out["rangeCondition"] = {
+            "operator": op.range.operator,
+            "key": op.range.key,
+            "value": values if op.range.operator == "between" else values[0],
+        }
+    if op.limit is not None:
+        out["limit"] = op.limit
+    if op.filter_spec is not None:
+        out["filter"] = thaw(op.filter_spec)
+    if op.source_field is not None:
+        out["sourceField"] = op.source_field
+    consistent = opts.consistent and op.index_name is None
+    if op.type == "GetItem":
+        out["request"] = get_item_request(
+            op, env, table=table, consistent=consistent, op_id=plan.id
+        )
+    elif op.type == "BatchGetItem":
+        keys = [key_map(op.key, env, plan.id)]
+        out["request"] = batch_get_request(op, keys, table=table, consistent=consistent)
+    else:
+        root = op.index == 0
+        limit = (opts.limit if opts.limit is not None else op.limit) if root else op.limit
+        forward = opts.order == "asc" if root and opts.order is not None else op.scan_forward
+        out["request"] = query_request(
+            op,
+            env,
+            table=table,
+            consistent=consistent,
+            limit=limit,
+            forward=forward,
+            start_key=start_key if root else None,
+            op_id=plan.id,
+        )
+    return out

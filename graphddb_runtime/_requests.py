@@ -1,0 +1,355 @@
+"""Plan + bound params -> boto3 request kwargs. Pure functions: no I/O, no shared state.
+
+Every function returns a fresh dict whose key order is the one FORMAT.md gives (sections 7.5,
+7.6, 10.2 to 10.4 and 11), so ``explain()``, logs and snapshot tests see the exact request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._codec import serialize, serialize_key
+from ._templates import Env, Template, resolve, text
+from .errors import ParameterValidationError, UnboundParameterError
+from .spec.plans import (
+    CommandPlan,
+    ConditionPlan,
+    EntityPlan,
+    GsiPlan,
+    Literal,
+    Operand,
+    ParamRef,
+    ReadOpPlan,
+    Value,
+    thaw,
+)
+
+__all__ = [
+    "AV",
+    "batch_get_request",
+    "delete_request",
+    "display",
+    "get_item_request",
+    "key_map",
+    "put_request",
+    "query_request",
+    "update_request",
+    "value_of",
+]
+
+AV = dict[str, Any]
+
+
+def value_of(value: Value | ParamRef, env: Env, op_id: str) -> Any:
+    """The plain value of a spec value: a template (typed), a literal, or a ``$param`` marker."""
+    if type(value) is Template:
+        return resolve(value, env, op_id)
+    if type(value) is ParamRef:
+        bound = env.get(value.name)
+        if bound is None:
+            raise UnboundParameterError(
+                f"{op_id}: '$param' references unbound parameter '{value.name}'"
+            )
+        return bound
+    assert type(value) is Literal
+    return thaw(value.value)
+
+
+class Unresolved:
+    """explain() environment wrapper: an unbound value is shown as the string AV of its template
+    (``{"S": "USER#{result.userId}"}``) instead of raising (section 14)."""
+
+    __slots__ = ("env",)
+
+    def __init__(self, env: Env) -> None:
+        self.env = env
+
+    def get(self, name: str) -> Any:
+        return self.env.get(name)
+
+
+def _av(value: Value | ParamRef, env: Env | Unresolved, op_id: str, key: str | None) -> AV:
+    """Resolve and serialize one value; ``key`` names a key attribute (key value rules)."""
+    if isinstance(env, Unresolved):
+        try:
+            resolved = value_of(value, env.env, op_id)
+        except UnboundParameterError:
+            if type(value) is ParamRef:
+                return {"S": "{" + value.name + "}"}
+            assert type(value) is Template
+            return {"S": value.text}
+    else:
+        resolved = value_of(value, env, op_id)
+    if key is not None:
+        return serialize_key(resolved, op_id=op_id, attribute=key)
+    return serialize(resolved, op_id=op_id)
+
+
+def key_map(
+    pairs: tuple[tuple[str, Value], ...], env: Env | Unresolved, op_id: str
+) -> dict[str, AV]:
+    """A key (or key condition values) in spec order; every value must be a valid key value."""
+    return {attr: _av(value, env, op_id, attr) for attr, value in pairs}
+
+
+def _operands(
+    values: tuple[tuple[str, Operand], ...], env: Env | Unresolved, op_id: str
+) -> dict[str, AV]:
+    return {alias: _av(v, env, op_id, None) for alias, v in values}
+
+
+# --- reads ------------------------------------------------------------------------------------
+
+
+def get_item_request(
+    op: ReadOpPlan, env: Env | Unresolved, *, table: str, consistent: bool, op_id: str
+) -> dict[str, Any]:
+    """``get_item`` kwargs (section 7.5)."""
+    request: dict[str, Any] = {"TableName": table, "Key": key_map(op.key, env, op_id)}
+    if consistent:
+        request["ConsistentRead"] = True
+    return request
+
+
+def query_request(
+    op: ReadOpPlan,
+    env: Env | Unresolved,
+    *,
+    table: str,
+    consistent: bool,
+    limit: int | None,
+    forward: bool,
+    start_key: dict[str, AV] | None,
+    op_id: str,
+) -> dict[str, Any]:
+    """``query`` kwargs (section 7.6), keys in the order the contract gives."""
+    names = dict(op.key_names)
+    values = {f":k{i}": _av(v, env, op_id, attr) for i, (attr, v) in enumerate(op.key)}
+    if op.range is not None:
+        for alias, bound in zip(op.range.aliases, op.range.values, strict=True):
+            av = _av(bound, env, op_id, op.range.key)
+            if op.range.operator == "begins_with" and "S" not in av and "B" not in av:
+                raise ParameterValidationError(
+                    f"{op_id}: begins_with needs a string or bytes value for '{op.range.key}'"
+                )
+            values[alias] = av
+    if op.filter is not None:
+        names.update(op.filter.names)
+        values.update(_operands(op.filter.values, env, op_id))
+    request: dict[str, Any] = {
+        "TableName": table,
+        "KeyConditionExpression": op.key_condition_expression,
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+    }
+    if op.index_name is not None:
+        request["IndexName"] = op.index_name
+    if consistent:
+        request["ConsistentRead"] = True
+    if limit is not None:
+        request["Limit"] = limit
+    if not forward:
+        request["ScanIndexForward"] = False
+    if op.filter is not None:
+        request["FilterExpression"] = op.filter.text
+    if start_key is not None:
+        request["ExclusiveStartKey"] = start_key
+    return request
+
+
+def batch_get_request(
+    op: ReadOpPlan, keys: list[dict[str, AV]], *, table: str, consistent: bool
+) -> dict[str, Any]:
+    """``batch_get_item`` kwargs for one chunk of keys of one table (section 19.3)."""
+    entry: dict[str, Any] = {"Keys": keys}
+    if op.projection_expression is not None:
+        entry["ProjectionExpression"] = op.projection_expression
+        entry["ExpressionAttributeNames"] = dict(op.projection_names)
+    if consistent:
+        entry["ConsistentRead"] = True
+    return {"RequestItems": {table: entry}}
+
+
+# --- conditions (section 11) ------------------------------------------------------------------
+
+
+def _apply_condition(
+    request: dict[str, Any], condition: ConditionPlan | None, env: Env, op_id: str
+) -> None:
+    """Merge a condition's names and values, then set ConditionExpression."""
+    names: dict[str, str] = request.pop("ExpressionAttributeNames", {})
+    values: dict[str, AV] = request.pop("ExpressionAttributeValues", {})
+    if condition is not None:
+        names.update(condition.names)
+        for alias, value in condition.values:
+            values[alias] = serialize(value_of(value, env, op_id), op_id=op_id)
+    if names:
+        request["ExpressionAttributeNames"] = names
+    if values:
+        request["ExpressionAttributeValues"] = values
+    if condition is not None:
+        request["ConditionExpression"] = condition.expression
+
+
+# --- writes -----------------------------------------------------------------------------------
+
+
+class _Derivation:
+    """Derivation environment of section 10.2: the record first, then the caller params."""
+
+    __slots__ = ("params", "record")
+
+    def __init__(self, record: dict[str, Any], params: Env) -> None:
+        self.record = record
+        self.params = params
+
+    def get(self, name: str) -> Any:
+        value = self.record.get(name)
+        return value if value is not None else self.params.get(name)
+
+
+def _bound(template: Template, env: _Derivation) -> bool:
+    return all(env.get(name) is not None for name in template.names)
+
+
+def derive_keys(entity: EntityPlan, env: _Derivation, op_id: str) -> list[tuple[str, Any]]:
+    """Base key then every fully bound GSI key (section 10.2 steps 3 and 4)."""
+    assert entity.pk is not None
+    derived: list[tuple[str, Any]] = []
+    for attr, template in (("PK", entity.pk), ("SK", entity.sk)):
+        if template is None:
+            continue
+        for name in template.names:
+            if env.get(name) is None:
+                raise ParameterValidationError(
+                    f"{op_id}: cannot derive key attribute '{attr}' of entity '{entity.name}': "
+                    f"template '{template.text}' references unbound field '{name}'"
+                )
+        derived.append((attr, resolve(template, env, op_id)))
+    for gsi in entity.gsis:
+        templates = [(f"{gsi.index_name}{s}", t) for s, t in (("PK", gsi.pk), ("SK", gsi.sk))]
+        present = [(attr, t) for attr, t in templates if t is not None]
+        if present and all(_bound(t, env) for _, t in present):
+            derived.extend((attr, resolve(t, env, op_id)) for attr, t in present)
+    return derived
+
+
+def put_request(
+    command: CommandPlan,
+    entity: EntityPlan,
+    params: Env,
+    *,
+    table: str,
+    return_values: str | None,
+    op_id: str,
+) -> dict[str, Any]:
+    """``put_item`` kwargs with derived base and GSI keys (section 10.2)."""
+    record = {field: value_of(value, params, op_id) for field, value in command.item}
+    item = {field: serialize(value, op_id=op_id) for field, value in record.items()}
+    for attr, value in derive_keys(entity, _Derivation(record, params), op_id):
+        item[attr] = serialize_key(value, op_id=op_id, attribute=attr)
+    request: dict[str, Any] = {"TableName": table, "Item": item}
+    _apply_condition(request, command.condition, params, op_id)
+    if return_values is not None:
+        request["ReturnValues"] = return_values
+    return request
+
+
+def _affected(
+    entity: EntityPlan | None, changes: dict[str, Any], params: Env, op_id: str
+) -> list[tuple[GsiPlan, _Derivation]]:
+    """GSIs whose dependency set meets the changed fields (section 10.3)."""
+    if entity is None:
+        return []
+    env = _Derivation(changes, params)
+    affected = []
+    for gsi in entity.gsis:
+        changed = [d for d in gsi.dependencies if d in changes]
+        if not changed:
+            continue
+        missing = [d for d in gsi.dependencies if env.get(d) is None]
+        if missing:
+            pronoun = "them" if len(missing) > 1 else "it"
+            raise ParameterValidationError(
+                f"{op_id}: updating {_quoted(changed)} affects index '{gsi.index_name}' "
+                f"(also depends on {_quoted(missing)}); provide {pronoun}, or use "
+                "read-modify-write."
+            )
+        affected.append((gsi, env))
+    return affected
+
+
+def _quoted(names: list[str]) -> str:
+    return ", ".join(f"'{n}'" for n in names)
+
+
+def update_request(
+    command: CommandPlan,
+    entity: EntityPlan | None,
+    params: Env,
+    *,
+    table: str,
+    return_values: str | None,
+    op_id: str,
+    extra_changes: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """``update_item`` kwargs: SET changes, then re-derived GSI keys (section 10.3)."""
+    changes = {field: value_of(value, params, op_id) for field, value in command.changes}
+    if extra_changes:
+        changes.update(extra_changes)
+    parts: list[str] = []
+    names: dict[str, str] = {}
+    values: dict[str, AV] = {}
+    for i, (field, value) in enumerate(changes.items()):
+        parts.append(f"#c{i} = :c{i}")
+        names[f"#c{i}"] = field
+        values[f":c{i}"] = serialize(value, op_id=op_id)
+    for n, (gsi, env) in enumerate(_affected(entity, changes, params, op_id)):
+        for suffix, template in (("pk", gsi.pk), ("sk", gsi.sk)):
+            if template is None:
+                continue
+            attr = f"{gsi.index_name}{suffix.upper()}"
+            parts.append(f"#gsi{n}{suffix} = :gsi{n}{suffix}")
+            names[f"#gsi{n}{suffix}"] = attr
+            values[f":gsi{n}{suffix}"] = serialize_key(
+                resolve(template, env, op_id), op_id=op_id, attribute=attr
+            )
+    request: dict[str, Any] = {"TableName": table, "Key": key_map(command.key, params, op_id)}
+    if parts:
+        request["UpdateExpression"] = "SET " + ", ".join(parts)
+        request["ExpressionAttributeNames"] = names
+        request["ExpressionAttributeValues"] = values
+    _apply_condition(request, command.condition, params, op_id)
+    if return_values is not None:
+        request["ReturnValues"] = return_values
+    return request
+
+
+def delete_request(
+    command: CommandPlan,
+    params: Env,
+    *,
+    table: str,
+    return_values: str | None,
+    op_id: str,
+) -> dict[str, Any]:
+    """``delete_item`` kwargs (section 10.4)."""
+    request: dict[str, Any] = {"TableName": table, "Key": key_map(command.key, params, op_id)}
+    _apply_condition(request, command.condition, params, op_id)
+    if return_values is not None:
+        request["ReturnValues"] = return_values
+    return request
+
+
+def display(value: Value, env: Env, op_id: str) -> Any:
+    """An explain() display value (section 14): text resolution, where a placeholder with no
+    bound value (a ``{result.*}`` one, or an absent param) stays as written."""
+    if type(value) is Literal:
+        return thaw(value.value)
+    assert type(value) is Template
+    out = [value.literals[0]]
+    for i, name in enumerate(value.names):
+        bound = None if name.startswith("result.") else env.get(name)
+        out.append("{" + name + "}" if bound is None else text(bound, op_id=op_id))
+        out.append(value.literals[i + 1])
+    return "".join(out)

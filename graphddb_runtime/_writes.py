@@ -1,0 +1,80 @@
+"""execute_command: one PutItem, UpdateItem or DeleteItem (FORMAT.md sections 10 and 11)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ._codec import attributes, deserialize_item, native_numbers
+from ._params import validate_params
+from ._reads import Engine
+from ._requests import delete_request, put_request, update_request
+from .errors import ParameterValidationError
+from .spec.catalog import get_command
+from .spec.plans import CommandPlan
+
+__all__ = ["build_command_request", "execute_command"]
+
+_RETURN_VALUES = ("ALL_NEW", "ALL_OLD", "UPDATED_NEW", "UPDATED_OLD")
+
+
+def _options(plan: CommandPlan, options: object, engine: Engine) -> tuple[str | None, str]:
+    if options is None:
+        options = {}
+    if not isinstance(options, Mapping):
+        raise ParameterValidationError(f"{plan.id}: options must be a mapping")
+    return_values = options.get("returnValues")
+    if return_values is not None:
+        allowed = ("ALL_OLD",) if plan.type != "UpdateItem" else _RETURN_VALUES
+        if return_values not in allowed:
+            raise ParameterValidationError(
+                f"{plan.id}: option 'returnValues' must be one of {list(allowed)} for "
+                f"{plan.type}, got {return_values!r}"
+            )
+    numbers = options.get("numbers")
+    if numbers is not None and numbers not in ("decimal", "native"):
+        raise ParameterValidationError(f"{plan.id}: option 'numbers' must be 'decimal' or 'native'")
+    context = options.get("context")
+    if context is not None and not isinstance(context, Mapping):
+        raise ParameterValidationError(f"{plan.id}: option 'context' must be a mapping")
+    return return_values, numbers or engine.limits.numbers
+
+
+def build_command_request(
+    engine: Engine, plan: CommandPlan, params: Mapping[str, Any], return_values: str | None
+) -> dict[str, Any]:
+    """The exact kwargs of the command's single DynamoDB call."""
+    table = engine.physical(plan.table)
+    entity = engine.catalog.entities.get(plan.entity) if plan.entity is not None else None
+    if plan.type == "PutItem":
+        assert entity is not None  # CM003: PutItem has an entity
+        return put_request(
+            plan, entity, params, table=table, return_values=return_values, op_id=plan.id
+        )
+    if plan.type == "UpdateItem":
+        return update_request(
+            plan, entity, params, table=table, return_values=return_values, op_id=plan.id
+        )
+    return delete_request(plan, params, table=table, return_values=return_values, op_id=plan.id)
+
+
+def execute_command(engine: Engine, command_id: object, params: object, options: object) -> Any:
+    plan = get_command(engine.catalog, command_id)
+    validate_params(plan.id, params, plan.params)
+    assert isinstance(params, Mapping)
+    return_values, numbers = _options(plan, options, engine)
+    request = build_command_request(engine, plan, params, return_values)
+    sender = engine.sender
+    send = {
+        "PutItem": sender.put_item,
+        "UpdateItem": sender.update_item,
+        "DeleteItem": sender.delete_item,
+    }[plan.type]
+    response = send(plan.id, request)
+    if return_values is None or not response.get("Attributes"):
+        return None
+    entity = engine.catalog.entities.get(plan.entity) if plan.entity is not None else None
+    result = attributes(
+        deserialize_item(response["Attributes"]), entity.formats if entity is not None else {}
+    )
+    return native_numbers(result) if numbers == "native" else result
