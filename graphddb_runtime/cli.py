@@ -2,6 +2,7 @@
 
     graphddb-runtime validate generated/manifest.json generated/operations.json [--strict] [--json]
     graphddb-runtime schema operations > operations.schema.json
+    graphddb-runtime demo
 
 ``validate`` always runs the full JSON Schema validator (not only the cold-start fast path) and
 prints every issue; it exits 0 when the spec loads, 1 when it does not, 2 on usage errors.
@@ -61,6 +62,12 @@ def _schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo  # noqa: PLC0415 - imports boto3 and moto only when asked
+
+    return run_demo()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="graphddb-runtime", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -72,6 +79,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     validate.add_argument("--json", action="store_true", help="machine-readable output")
     validate.set_defaults(run=_validate)
+    demo = commands.add_parser(
+        "demo", help="run the worked example on an embedded DynamoDB (needs the dev extra)"
+    )
+    demo.set_defaults(run=_demo)
     schema = commands.add_parser("schema", help="print a shipped JSON Schema")
     schema.add_argument("name", choices=("manifest", "operations"))
     schema.set_defaults(run=_schema)

@@ -90,11 +90,13 @@ def build_catalog(ctx: Context) -> Catalog:
 
 def _entity(ctx: Context, name: str) -> EntityPlan:
     info = ctx.entities[name]
-    formats = {}
+    formats, types = {}, {}
     for field, meta in info.fields.items():
-        fmt = as_dict(meta).get("format")
+        fmt, kind = as_dict(meta).get("format"), as_dict(meta).get("type")
         if fmt in ("datetime", "date"):
             formats[field] = fmt
+        if isinstance(kind, str):
+            types[field] = kind
     return EntityPlan(
         name=name,
         table=info.table,
@@ -110,6 +112,7 @@ def _entity(ctx: Context, name: str) -> EntityPlan:
             for g in info.gsis
         ),
         formats=MappingProxyType(formats),
+        types=MappingProxyType(types),
     )
 
 

@@ -105,6 +105,8 @@ class EntityPlan:
     gsis: tuple[GsiPlan, ...]
     #: field -> "datetime" | "date", for the fields that carry a supported format.
     formats: Mapping[str, str]
+    #: field -> declared ``type`` ("string", "number", ...); informative, never used to coerce.
+    types: Mapping[str, str]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

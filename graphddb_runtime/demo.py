@@ -1,0 +1,201 @@
+"""``graphddb-runtime demo``: the worked example of FORMAT.md section 43 on an embedded DynamoDB.
+
+Starts moto's DynamoDB in process (a dev dependency: ``pip install 'graphddb-runtime[dev]'``),
+creates the tables the bundled manifest needs, seeds the rows of section 43.3, and runs every
+access pattern, printing a one-line request summary and the result.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from importlib import resources
+from typing import Any
+
+from ._codec import to_jsonable
+from ._reads import Engine
+from ._writes import build_command_request
+from .errors import GraphDDBError
+from .local import create_tables
+from .runtime import GraphDDBRuntime
+
+__all__ = ["example_spec", "run_demo"]
+
+TABLE = "app-demo"
+SEED: list[dict[str, Any]] = [
+    {
+        "PK": "USER#alice",
+        "SK": "PROFILE",
+        "GSI1PK": "EMAIL#alice@example.com",
+        "GSI1SK": "PROFILE",
+        "userId": "alice",
+        "name": "Alice",
+        "email": "alice@example.com",
+        "status": "active",
+        "createdAt": "2023-11-20T08:00:00.000Z",
+    },
+    {"PK": "GROUP#eng", "SK": "META", "groupId": "eng", "name": "Engineering", "memberCount": 2},
+    {"PK": "GROUP#ops", "SK": "META", "groupId": "ops", "name": "Operations", "memberCount": 5},
+    {
+        "PK": "GROUP#eng",
+        "SK": "USER#alice",
+        "GSI1PK": "USER#alice",
+        "GSI1SK": "GROUP#eng",
+        "groupId": "eng",
+        "userId": "alice",
+        "role": "admin",
+        "joinedAt": "2024-03-01T09:30:00.000Z",
+    },
+    {
+        "PK": "GROUP#ops",
+        "SK": "USER#alice",
+        "GSI1PK": "USER#alice",
+        "GSI1SK": "GROUP#ops",
+        "groupId": "ops",
+        "userId": "alice",
+        "role": "member",
+        "joinedAt": "2024-04-01T00:00:00.000Z",
+    },
+    {
+        "PK": "GROUP#eng",
+        "SK": "USER#bob",
+        "GSI1PK": "USER#bob",
+        "GSI1SK": "GROUP#eng",
+        "groupId": "eng",
+        "userId": "bob",
+        "role": "member",
+        "joinedAt": "2024-03-02T00:00:00.000Z",
+    },
+    {
+        "PK": "GROUP#eng",
+        "SK": "PERM#codebase#read",
+        "groupId": "eng",
+        "resource": "codebase",
+        "action": "read",
+    },
+    {
+        "PK": "GROUP#eng",
+        "SK": "PERM#codebase#write",
+        "groupId": "eng",
+        "resource": "codebase",
+        "action": "write",
+    },
+]
+MEMBERS = {"groupId": "eng", "joinedSince": "2024-01-01T00:00:00.000Z"}
+QUERIES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
+    ("getUser", {"userId": "alice"}, {}),
+    ("getUserByEmail", {"email": "alice@example.com"}, {}),
+    ("listGroupMembers", MEMBERS, {"limit": 1}),
+    ("listUserGroups", {"userId": "alice"}, {}),
+    ("getGroup", {"groupId": "eng"}, {"numbers": "native"}),
+    ("getUserAccess", {"userId": "alice"}, {}),
+]
+COMMANDS: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
+    (
+        "createUser",
+        {
+            "userId": "u1",
+            "name": "Ada",
+            "email": "ada@example.com",
+            "createdAt": "2024-01-02T03:04:05.000Z",
+        },
+        {},
+    ),
+    (
+        "placeOrder",
+        {
+            "orderId": "o1",
+            "tenantId": "t1",
+            "userId": "u1",
+            "total": 99.5,
+            "createdAt": "2024-06-01T12:00:00.000Z",
+        },
+        {},
+    ),
+    (
+        "setOrderStatus",
+        {"orderId": "o1", "tenantId": "t1", "status": "SHIPPED"},
+        {"returnValues": "ALL_NEW"},
+    ),
+    ("raiseOrderTotal", {"orderId": "o1", "total": 120}, {}),
+    ("removeMember", {"groupId": "eng", "userId": "bob"}, {}),
+]
+
+
+def example_spec() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The bundled worked example: (manifest, operations)."""
+    folder = resources.files("graphddb_runtime").joinpath("example")
+
+    def load(name: str) -> dict[str, Any]:
+        document: dict[str, Any] = json.loads(
+            folder.joinpath(f"{name}.json").read_text(encoding="utf-8")
+        )
+        return document
+
+    return load("manifest"), load("operations")
+
+
+def _summary(request: Mapping[str, Any]) -> str:
+    """``app-demo PK=USER#alice SK=PROFILE`` and the like: the target and its key."""
+    key = request.get("Key") or request.get("ExclusiveStartKey") or {}
+    if "Item" in request:
+        key = {a: request["Item"][a] for a in ("PK", "SK") if a in request["Item"]}
+    if "KeyConditionExpression" in request:
+        names, values = request["ExpressionAttributeNames"], request["ExpressionAttributeValues"]
+        text = request["KeyConditionExpression"]
+        for alias in sorted(names, key=len, reverse=True):
+            text = text.replace(alias, names[alias])
+        for alias in sorted(values, key=len, reverse=True):
+            text = text.replace(alias, repr(next(iter(values[alias].values()))))
+        index = f" index {request['IndexName']}" if "IndexName" in request else ""
+        return f"{request['TableName']}{index} {text}"
+    shown = " ".join(f"{a}={next(iter(v.values()))}" for a, v in key.items())
+    return f"{request.get('TableName', '')} {shown}".strip()
+
+
+def run_demo(out: Callable[[str], None] = print) -> int:
+    """Run the demo; returns a process exit code."""
+    try:
+        import boto3  # noqa: PLC0415
+        from moto import mock_aws  # noqa: PLC0415
+    except ImportError:
+        out("the demo needs moto: pip install 'graphddb-runtime[dev]'")
+        return 2
+    manifest, operations = example_spec()
+    mapping = {"AppTable": TABLE}
+    with mock_aws():
+        client = boto3.client(
+            "dynamodb",
+            region_name="us-east-1",
+            aws_access_key_id="demo",
+            aws_secret_access_key="demo",
+        )
+        create_tables(client, manifest, mapping)
+        for row in SEED:
+            client.put_item(TableName=TABLE, Item={k: _av(v) for k, v in row.items()})
+        runtime = GraphDDBRuntime(client, manifest, operations, table_mapping=mapping)
+        engine: Engine = runtime._engine
+        out(f"embedded DynamoDB (moto): table {TABLE} seeded with {len(SEED)} rows\n")
+        for name, params, options in QUERIES:
+            first = runtime.explain(name, params, options)["operations"][0]
+            out(f"{name:<18}{first['type']:<13}{_summary(first['request'])}")
+            out(f"{'':<18}-> {_show(runtime.execute_query, name, params, options)}")
+        for name, params, options in COMMANDS:
+            plan = engine.catalog.commands[name]
+            request = build_command_request(engine, plan, params, options.get("returnValues"))
+            out(f"{name:<18}{plan.type:<13}{_summary(request)}")
+            out(f"{'':<18}-> {_show(runtime.execute_command, name, params, options)}")
+        created = runtime.execute_query("getUser", {"userId": "u1"})
+        out(f"\nread back after createUser: {json.dumps(to_jsonable(created))}")
+    return 0
+
+
+def _av(value: Any) -> dict[str, Any]:
+    return {"N": str(value)} if isinstance(value, int) else {"S": value}
+
+
+def _show(call: Callable[..., Any], *args: Any) -> str:
+    try:
+        return json.dumps(to_jsonable(call(*args)))
+    except GraphDDBError as exc:
+        return f"{type(exc).__name__}: {exc}"
