@@ -50,7 +50,7 @@ def moto_server() -> Iterator[str]:
         deadline = time.monotonic() + 30
         while True:
             try:
-                urllib.request.urlopen(f"{url}/moto-api/", timeout=1).close()  # noqa: S310
+                urllib.request.urlopen(f"{url}/moto-api/", timeout=1).close()
                 break
             except (urllib.error.URLError, ConnectionError, OSError):
                 if process.poll() is not None or time.monotonic() > deadline:
@@ -74,7 +74,7 @@ def dynamodb(request: pytest.FixtureRequest) -> Iterator[Any]:
             yield boto3.client("dynamodb", **CREDENTIALS)
         return
     url = request.getfixturevalue("moto_server")
-    urllib.request.urlopen(  # noqa: S310 - reset the server's state between tests
+    urllib.request.urlopen(
         urllib.request.Request(f"{url}/moto-api/reset", method="POST"), timeout=5
     ).close()
     yield boto3.client("dynamodb", endpoint_url=url, **CREDENTIALS)
