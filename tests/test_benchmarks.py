@@ -33,3 +33,15 @@ def test_synthetic_spec_loads_cleanly_in_strict_mode() -> None:
     count = sum(len(operations[s]) for s in ("queries", "commands", "transactions"))
     assert count == 500
     assert GraphDDBRuntime(object(), manifest, operations, strict=True).spec_issues == ()
+
+
+def test_bench_calls_runs_and_both_sides_agree(capsys: pytest.CaptureFixture[str]) -> None:
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import bench_calls  # noqa: PLC0415
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    assert bench_calls.main(["--quick"]) in (0, 1)  # 1 only means a goal was missed
+    out = capsys.readouterr().out
+    assert "transport: botocore" in out and "transport: cpu" in out
+    assert "Update + GSI re-derivation" in out
