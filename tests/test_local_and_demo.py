@@ -101,3 +101,19 @@ def test_demo_runs_every_access_pattern(capsys: pytest.CaptureFixture[str]) -> N
     assert '"memberCount": 2' in out
     assert '"status": "SHIPPED", "total": 99.5' in out
     assert 'read back after createUser: {"userId": "u1", "name": "Ada"' in out
+
+
+def test_repositories_example_runs() -> None:
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "use_repositories.py")],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "user: {'userId': 'ada'" in run.stdout
+    assert "'status': 'SHIPPED'" in run.stdout
