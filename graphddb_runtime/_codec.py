@@ -40,6 +40,7 @@ __all__ = [
     "deserialize_item",
     "hydrate",
     "is_internal_key",
+    "is_number",
     "item_size",
     "native_numbers",
     "serialize",
@@ -90,17 +91,22 @@ def serialize_key(value: Any, *, op_id: str, attribute: str) -> dict[str, Any]:
     return serialize(value, op_id=op_id)
 
 
-def _valid_key(value: Any) -> bool:
-    if isinstance(value, str):
-        return value != ""
+def is_number(value: Any) -> bool:
+    """An int, float or Decimal that is not a bool and is finite."""
     if isinstance(value, bool):
         return False
     if isinstance(value, int):
         return True
     if isinstance(value, float):
         return math.isfinite(value)
-    if isinstance(value, Decimal):
-        return value.is_finite()
+    return isinstance(value, Decimal) and value.is_finite()
+
+
+def _valid_key(value: Any) -> bool:
+    if isinstance(value, str):
+        return value != ""
+    if isinstance(value, (bool, int, float, Decimal)):
+        return is_number(value)
     if isinstance(value, _BINARY):
         return len(_raw_bytes(value)) > 0
     return False

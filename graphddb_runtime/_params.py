@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any
 
+from ._codec import is_number
 from .errors import ParameterValidationError
 from .spec.plans import ParamPlan
 
@@ -27,17 +26,6 @@ def validate_params(op_id: str, params: object, specs: Mapping[str, ParamPlan]) 
     for name in params:
         if name not in specs:
             raise ParameterValidationError(f"{op_id}: unknown parameter '{name}'")
-
-
-def is_number(value: Any) -> bool:
-    """An int, float or Decimal that is not a bool and is finite."""
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int):
-        return True
-    if isinstance(value, float):
-        return math.isfinite(value)
-    return isinstance(value, Decimal) and value.is_finite()
 
 
 def _check(op_id: str, name: str, value: Any, spec: ParamPlan) -> None:

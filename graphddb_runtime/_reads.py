@@ -13,6 +13,7 @@ from typing import Any
 
 from ._client import Sender
 from ._codec import deserialize_item, hydrate, native_numbers, serialize_key
+from ._options import common_options
 from ._params import validate_params
 from ._requests import (
     Unresolved,
@@ -59,10 +60,7 @@ class ReadOptions:
 
 def read_options(op_id: str, options: object, limits: RuntimeLimits) -> ReadOptions:
     """Validate ``execute_query`` options (section 7.4); unknown keys are ignored."""
-    if options is None:
-        options = {}
-    if not isinstance(options, Mapping):
-        raise ParameterValidationError(f"{op_id}: options must be a mapping")
+    options, numbers, context = common_options(op_id, options, limits.numbers)
     limit = options.get("limit")
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
         raise ParameterValidationError(f"{op_id}: option 'limit' must be a positive integer")
@@ -72,18 +70,12 @@ def read_options(op_id: str, options: object, limits: RuntimeLimits) -> ReadOpti
     consistent = options.get("consistentRead")
     if consistent is not None and not isinstance(consistent, bool):
         raise ParameterValidationError(f"{op_id}: option 'consistentRead' must be a boolean")
-    numbers = options.get("numbers")
-    if numbers is not None and numbers not in ("decimal", "native"):
-        raise ParameterValidationError(f"{op_id}: option 'numbers' must be 'decimal' or 'native'")
-    context = options.get("context")
-    if context is not None and not isinstance(context, Mapping):
-        raise ParameterValidationError(f"{op_id}: option 'context' must be a mapping")
     return ReadOptions(
         cursor=options.get("cursor"),
         limit=limit,
         order=order,
         consistent=consistent is True,
-        numbers=numbers or limits.numbers,
+        numbers=numbers,
         context=context,
     )
 

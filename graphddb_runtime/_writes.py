@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._codec import attributes, deserialize_item, native_numbers
+from ._options import common_options
 from ._params import validate_params
 from ._reads import Engine
 from ._requests import delete_request, put_request, update_request
@@ -19,11 +20,9 @@ _RETURN_VALUES = ("ALL_NEW", "ALL_OLD", "UPDATED_NEW", "UPDATED_OLD")
 
 
 def _options(plan: CommandPlan, options: object, engine: Engine) -> tuple[str | None, str]:
-    if options is None:
-        options = {}
-    if not isinstance(options, Mapping):
-        raise ParameterValidationError(f"{plan.id}: options must be a mapping")
-    return_values = options.get("returnValues")
+    """``(returnValues, numbers)`` after validating the options of section 10.5."""
+    checked, numbers, _ = common_options(plan.id, options, engine.limits.numbers)
+    return_values = checked.get("returnValues")
     if return_values is not None:
         allowed = ("ALL_OLD",) if plan.type != "UpdateItem" else _RETURN_VALUES
         if return_values not in allowed:
@@ -31,13 +30,7 @@ def _options(plan: CommandPlan, options: object, engine: Engine) -> tuple[str | 
                 f"{plan.id}: option 'returnValues' must be one of {list(allowed)} for "
                 f"{plan.type}, got {return_values!r}"
             )
-    numbers = options.get("numbers")
-    if numbers is not None and numbers not in ("decimal", "native"):
-        raise ParameterValidationError(f"{plan.id}: option 'numbers' must be 'decimal' or 'native'")
-    context = options.get("context")
-    if context is not None and not isinstance(context, Mapping):
-        raise ParameterValidationError(f"{plan.id}: option 'context' must be a mapping")
-    return return_values, numbers or engine.limits.numbers
+    return return_values, numbers
 
 
 def build_command_request(

@@ -29,10 +29,11 @@ from graphddb_runtime import (
 )
 from graphddb_runtime.cursor import encode_cursor
 
+from . import _golden as golden
 from ._cases import SPECS
 
 UTC = timezone.utc
-ALICE_CURSOR = "eyJQSyI6IkdST1VQI2VuZyIsIlNLIjoiVVNFUiNhbGljZSJ9"
+ALICE_CURSOR = golden.ALICE_CURSOR
 
 
 @pytest.fixture(scope="module")
@@ -108,16 +109,7 @@ def test_gsi_query_cardinality_one(client: Any, stub: Stubber) -> None:
             ],
             "LastEvaluatedKey": {"GSI1PK": {"S": "EMAIL#alice@example.com"}},
         },
-        {
-            "TableName": "app-prod",
-            "KeyConditionExpression": "#k0 = :k0 AND #k1 = :k1",
-            "ExpressionAttributeNames": {"#k0": "GSI1PK", "#k1": "GSI1SK"},
-            "ExpressionAttributeValues": {
-                ":k0": {"S": "EMAIL#alice@example.com"},
-                ":k1": {"S": "PROFILE"},
-            },
-            "IndexName": "GSI1",
-        },
+        golden.USER_BY_EMAIL,
     )
     assert rt.execute_query("getUserByEmail", {"email": "alice@example.com"}) == {
         "userId": "alice",
@@ -133,21 +125,8 @@ def test_gsi_query_cardinality_one(client: Any, stub: Stubber) -> None:
     )
 
 
-MEMBERS_REQUEST = {
-    "TableName": "app-prod",
-    "KeyConditionExpression": "#k0 = :k0 AND begins_with(#kr, :kr)",
-    "ExpressionAttributeNames": {"#k0": "PK", "#kr": "SK", "#f0": "role", "#f1": "joinedAt"},
-    "ExpressionAttributeValues": {
-        ":k0": {"S": "GROUP#eng"},
-        ":kr": {"S": "USER#"},
-        ":vf0": {"S": "admin"},
-        ":vf1": {"S": "member"},
-        ":vf2": {"S": "2024-01-01T00:00:00.000Z"},
-    },
-    "Limit": 1,
-    "FilterExpression": "#f0 IN (:vf0, :vf1) AND #f1 >= :vf2",
-}
-MEMBERS = {"groupId": "eng", "joinedSince": "2024-01-01T00:00:00.000Z"}
+MEMBERS_REQUEST = golden.MEMBERS_LIMIT_1
+MEMBERS = golden.MEMBERS_PARAMS
 
 
 def _member(user: str, role: str, joined: str) -> dict[str, Any]:
@@ -284,28 +263,8 @@ def test_native_numbers_and_descending_order(client: Any, stub: Stubber) -> None
 
 def test_commands(client: Any, stub: Stubber) -> None:
     rt = _runtime(client)
-    params = {
-        "userId": "u1",
-        "name": "Ada",
-        "email": "ada@example.com",
-        "createdAt": "2024-01-02T03:04:05.000Z",
-    }
-    put = {
-        "TableName": "app-prod",
-        "Item": {
-            "userId": {"S": "u1"},
-            "name": {"S": "Ada"},
-            "email": {"S": "ada@example.com"},
-            "status": {"S": "active"},
-            "createdAt": {"S": "2024-01-02T03:04:05.000Z"},
-            "PK": {"S": "USER#u1"},
-            "SK": {"S": "PROFILE"},
-            "GSI1PK": {"S": "EMAIL#ada@example.com"},
-            "GSI1SK": {"S": "PROFILE"},
-        },
-        "ExpressionAttributeNames": {"#pk": "PK"},
-        "ConditionExpression": "attribute_not_exists(#pk)",
-    }
+    params = golden.CREATE_USER_PARAMS
+    put = golden.CREATE_USER
     stub.add_response("put_item", {}, put)
     assert rt.execute_command("createUser", params) is None
     stub.add_client_error(
@@ -345,18 +304,7 @@ def test_update_returns_attributes(client: Any, stub: Stubber) -> None:
                 "GSI1SK": {"S": "ORDER#o1"},
             }
         },
-        {
-            "TableName": "app-prod",
-            "Key": {"PK": {"S": "ORDER#o1"}, "SK": {"S": "META"}},
-            "UpdateExpression": "SET #c0 = :c0, #gsi0pk = :gsi0pk, #gsi0sk = :gsi0sk",
-            "ExpressionAttributeNames": {"#c0": "status", "#gsi0pk": "GSI1PK", "#gsi0sk": "GSI1SK"},
-            "ExpressionAttributeValues": {
-                ":c0": {"S": "SHIPPED"},
-                ":gsi0pk": {"S": "TENANT#t1#STATUS#SHIPPED"},
-                ":gsi0sk": {"S": "ORDER#o1"},
-            },
-            "ReturnValues": "ALL_NEW",
-        },
+        golden.SET_ORDER_STATUS,
     )
     result = rt.execute_command(
         "setOrderStatus",

@@ -19,6 +19,7 @@ from graphddb_runtime._requests import (
 from graphddb_runtime._templates import Bindings
 from graphddb_runtime.spec.plans import Catalog
 
+from . import _golden as golden
 from ._cases import SPECS
 
 TABLE = "app-prod"
@@ -50,35 +51,7 @@ def _update(catalog: Catalog, cid: str, params: dict[str, Any], rv: str | None =
 
 
 def test_put_with_gsi_derivation_and_condition(catalog: Catalog) -> None:
-    request = _put(
-        catalog,
-        "createUser",
-        {
-            "userId": "u1",
-            "name": "Ada",
-            "email": "ada@example.com",
-            "createdAt": "2024-01-02T03:04:05.000Z",
-        },
-    )
-    _same(
-        request,
-        {
-            "TableName": "app-prod",
-            "Item": {
-                "userId": {"S": "u1"},
-                "name": {"S": "Ada"},
-                "email": {"S": "ada@example.com"},
-                "status": {"S": "active"},
-                "createdAt": {"S": "2024-01-02T03:04:05.000Z"},
-                "PK": {"S": "USER#u1"},
-                "SK": {"S": "PROFILE"},
-                "GSI1PK": {"S": "EMAIL#ada@example.com"},
-                "GSI1SK": {"S": "PROFILE"},
-            },
-            "ExpressionAttributeNames": {"#pk": "PK"},
-            "ConditionExpression": "attribute_not_exists(#pk)",
-        },
-    )
+    _same(_put(catalog, "createUser", golden.CREATE_USER_PARAMS), golden.CREATE_USER)
 
 
 def test_put_with_typed_number_and_literal_derivation(catalog: Catalog) -> None:
@@ -114,27 +87,8 @@ def test_put_with_typed_number_and_literal_derivation(catalog: Catalog) -> None:
 
 
 def test_update_re_derives_an_affected_gsi(catalog: Catalog) -> None:
-    request = _update(
-        catalog,
-        "setOrderStatus",
-        {"orderId": "o1", "tenantId": "t1", "status": "SHIPPED"},
-        "ALL_NEW",
-    )
-    _same(
-        request,
-        {
-            "TableName": "app-prod",
-            "Key": {"PK": {"S": "ORDER#o1"}, "SK": {"S": "META"}},
-            "UpdateExpression": "SET #c0 = :c0, #gsi0pk = :gsi0pk, #gsi0sk = :gsi0sk",
-            "ExpressionAttributeNames": {"#c0": "status", "#gsi0pk": "GSI1PK", "#gsi0sk": "GSI1SK"},
-            "ExpressionAttributeValues": {
-                ":c0": {"S": "SHIPPED"},
-                ":gsi0pk": {"S": "TENANT#t1#STATUS#SHIPPED"},
-                ":gsi0sk": {"S": "ORDER#o1"},
-            },
-            "ReturnValues": "ALL_NEW",
-        },
-    )
+    request = _update(catalog, "setOrderStatus", golden.SET_ORDER_STATUS_PARAMS, "ALL_NEW")
+    _same(request, golden.SET_ORDER_STATUS)
 
 
 def test_update_missing_gsi_dependency_raises_before_any_call(catalog: Catalog) -> None:
@@ -207,51 +161,23 @@ def test_gsi_query_cardinality_one(catalog: Catalog) -> None:
         start_key=None,
         op_id="q",
     )
-    _same(
-        request,
-        {
-            "TableName": "app-prod",
-            "KeyConditionExpression": "#k0 = :k0 AND #k1 = :k1",
-            "ExpressionAttributeNames": {"#k0": "GSI1PK", "#k1": "GSI1SK"},
-            "ExpressionAttributeValues": {
-                ":k0": {"S": "EMAIL#alice@example.com"},
-                ":k1": {"S": "PROFILE"},
-            },
-            "IndexName": "GSI1",
-        },
-    )
+    _same(request, golden.USER_BY_EMAIL)
 
 
 def test_partition_query_with_filter_and_paging(catalog: Catalog) -> None:
     op = catalog.queries["listGroupMembers"].operations[0]
-    params = {"groupId": "eng", "joinedSince": "2024-01-01T00:00:00.000Z"}
-    start = {"PK": {"S": "GROUP#eng"}, "SK": {"S": "USER#alice"}}
+    params = golden.MEMBERS_PARAMS
     request = query_request(
-        op, params, table=TABLE, consistent=False, limit=1, forward=True, start_key=start, op_id="q"
+        op,
+        params,
+        table=TABLE,
+        consistent=False,
+        limit=1,
+        forward=True,
+        start_key=golden.ALICE_KEY,
+        op_id="q",
     )
-    _same(
-        request,
-        {
-            "TableName": "app-prod",
-            "KeyConditionExpression": "#k0 = :k0 AND begins_with(#kr, :kr)",
-            "ExpressionAttributeNames": {
-                "#k0": "PK",
-                "#kr": "SK",
-                "#f0": "role",
-                "#f1": "joinedAt",
-            },
-            "ExpressionAttributeValues": {
-                ":k0": {"S": "GROUP#eng"},
-                ":kr": {"S": "USER#"},
-                ":vf0": {"S": "admin"},
-                ":vf1": {"S": "member"},
-                ":vf2": {"S": "2024-01-01T00:00:00.000Z"},
-            },
-            "Limit": 1,
-            "FilterExpression": "#f0 IN (:vf0, :vf1) AND #f1 >= :vf2",
-            "ExclusiveStartKey": start,
-        },
-    )
+    _same(request, {**golden.MEMBERS_LIMIT_1, "ExclusiveStartKey": golden.ALICE_KEY})
     descending = query_request(
         op,
         params,
