@@ -49,7 +49,7 @@ __all__ = [
     "value_size",
 ]
 
-Formats = Mapping[str, str] | tuple[tuple[str, str], ...]
+Formats = Mapping[str, str]
 
 _SERIALIZER = TypeSerializer()
 _DESERIALIZER = TypeDeserializer()
@@ -201,7 +201,7 @@ def hydrate(
     raw: Mapping[str, Any], projection: tuple[str, ...], formats: Formats
 ) -> dict[str, Any]:
     """Project one deserialized item: projection order, internal keys and absent fields omitted."""
-    fmt = formats if isinstance(formats, Mapping) else dict(formats)
+    fmt = formats
     result: dict[str, Any] = {}
     for name in projection:
         value = raw.get(name, _ABSENT)
@@ -212,7 +212,7 @@ def hydrate(
 
 def attributes(raw: Mapping[str, Any], formats: Formats) -> dict[str, Any]:
     """Section 10.5 returned ``Attributes``: response order, no internal keys, formats restored."""
-    fmt = formats if isinstance(formats, Mapping) else dict(formats)
+    fmt = formats
     return {k: _restore(v, fmt.get(k)) for k, v in raw.items() if not is_internal_key(k)}
 
 

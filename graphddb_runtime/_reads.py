@@ -95,10 +95,15 @@ def preflight(plan: QueryPlan, options: ReadOptions, limits: RuntimeLimits) -> N
     for limit in (plan.max_static_limit, _root_option_limit(plan, options)):
         if limit is not None and limit > limits.max_items:
             raise LimitExceededError(f"{qid}: limit {limit} exceeds max_items {limits.max_items}")
+    _check_consistent_read(plan, options)
+
+
+def _check_consistent_read(plan: QueryPlan, options: ReadOptions) -> None:
+    """Section 7.6: strongly consistent reads are impossible on an index."""
     if options.consistent and plan.indexed_ops:
         index, name = plan.indexed_ops[0]
         raise ParameterValidationError(
-            f"{qid}: consistentRead is not supported on index '{name}' (operation {index})"
+            f"{plan.id}: consistentRead is not supported on index '{name}' (operation {index})"
         )
 
 
@@ -208,11 +213,7 @@ def explain(engine: Engine, query_id: object, params: object, options: object) -
     validate_params(plan.id, params, plan.params)
     assert isinstance(params, Mapping)
     opts = read_options(plan.id, options, engine.limits)
-    if opts.consistent and plan.indexed_ops:
-        index, name = plan.indexed_ops[0]
-        raise ParameterValidationError(
-            f"{plan.id}: consistentRead is not supported on index '{name}' (operation {index})"
-        )
+    _check_consistent_read(plan, opts)  # explain checks no RuntimeLimits (section 14)
     start_key = _start_key(engine, plan, params, opts)
     operations = [
         _explain_op(engine, plan=plan, op=op, params=params, opts=opts, start_key=start_key)

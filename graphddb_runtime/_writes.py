@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ._client import Sender
 from ._codec import attributes, deserialize_item, native_numbers
 from ._options import common_options
 from ._params import validate_params
@@ -17,6 +18,11 @@ from .spec.plans import CommandPlan
 __all__ = ["build_command_request", "execute_command"]
 
 _RETURN_VALUES = ("ALL_NEW", "ALL_OLD", "UPDATED_NEW", "UPDATED_OLD")
+_SEND = {
+    "PutItem": Sender.put_item,
+    "UpdateItem": Sender.update_item,
+    "DeleteItem": Sender.delete_item,
+}
 
 
 def _options(plan: CommandPlan, options: object, engine: Engine) -> tuple[str | None, str]:
@@ -57,13 +63,7 @@ def execute_command(engine: Engine, command_id: object, params: object, options:
     assert isinstance(params, Mapping)
     return_values, numbers = _options(plan, options, engine)
     request = build_command_request(engine, plan, params, return_values)
-    sender = engine.sender
-    send = {
-        "PutItem": sender.put_item,
-        "UpdateItem": sender.update_item,
-        "DeleteItem": sender.delete_item,
-    }[plan.type]
-    response = send(plan.id, request)
+    response = _SEND[plan.type](engine.sender, plan.id, request)
     if return_values is None or not response.get("Attributes"):
         return None
     entity = engine.catalog.entities.get(plan.entity) if plan.entity is not None else None

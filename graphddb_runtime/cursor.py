@@ -30,8 +30,9 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.types import Binary, TypeSerializer
+from boto3.dynamodb.types import Binary
 
+from ._codec import serialize
 from .errors import CursorError, ParameterValidationError
 
 __all__ = [
@@ -48,7 +49,6 @@ __all__ = [
 
 # Section 12.2 step 2 for unsigned text; fullmatch, so a trailing newline does not pass.
 _CURSOR_CHARS = re.compile(r"[A-Za-z0-9_-]*")
-_SERIALIZER = TypeSerializer()
 
 _PER_KEY_UNDECODABLE = "Invalid per-key cursor: the value passed as 'after' failed to decode"
 _PER_KEY_NO_FIELDS = "Invalid per-key cursor: the envelope is missing its key / inner fields"
@@ -208,10 +208,9 @@ def _key_attribute_value(value: object) -> dict[str, Any] | None:
     if not number.is_finite():  # 1e999 parses as float("inf")
         return None
     try:
-        av: dict[str, Any] = _SERIALIZER.serialize(number)
-    except (ArithmeticError, TypeError, ValueError):  # beyond DynamoDB's 38 digits or exponent
+        return serialize(number, op_id="cursor")
+    except ParameterValidationError:  # beyond DynamoDB's 38 digits or exponent
         return None
-    return av
 
 
 def serialize_contract_key(key: Mapping[str, Any]) -> str:

@@ -19,7 +19,7 @@ from .errors import GraphDDBError
 from .local import create_tables
 from .runtime import GraphDDBRuntime
 
-__all__ = ["example_spec", "run_demo"]
+__all__ = ["SEED", "example_spec", "run_demo", "seed"]
 
 TABLE = "app-demo"
 SEED: list[dict[str, Any]] = [
@@ -171,8 +171,7 @@ def run_demo(out: Callable[[str], None] = print) -> int:
             aws_secret_access_key="demo",
         )
         create_tables(client, manifest, mapping)
-        for row in SEED:
-            client.put_item(TableName=TABLE, Item={k: _av(v) for k, v in row.items()})
+        seed(client, TABLE)
         runtime = GraphDDBRuntime(client, manifest, operations, table_mapping=mapping)
         engine: Engine = runtime._engine
         out(f"embedded DynamoDB (moto): table {TABLE} seeded with {len(SEED)} rows\n")
@@ -188,6 +187,12 @@ def run_demo(out: Callable[[str], None] = print) -> int:
         created = runtime.execute_query("getUser", {"userId": "u1"})
         out(f"\nread back after createUser: {json.dumps(to_jsonable(created))}")
     return 0
+
+
+def seed(client: Any, table: str) -> None:
+    """Write the rows of section 43.3 into ``table``."""
+    for row in SEED:
+        client.put_item(TableName=table, Item={k: _av(v) for k, v in row.items()})
 
 
 def _av(value: Any) -> dict[str, Any]:

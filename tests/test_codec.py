@@ -72,7 +72,7 @@ def test_get_user_result_and_to_jsonable() -> None:
         "GSI1SK": {"S": "PROFILE"},
     }
     projection = ("userId", "name", "email", "status", "createdAt")
-    result = hydrate(deserialize_item(item), projection, (("createdAt", "datetime"),))
+    result = hydrate(deserialize_item(item), projection, {"createdAt": "datetime"})
     assert result == {
         "userId": "u1",
         "name": "Ada",

@@ -19,7 +19,7 @@ from graphddb_runtime import (
     ParameterValidationError,
     to_jsonable,
 )
-from graphddb_runtime.demo import SEED, example_spec
+from graphddb_runtime.demo import example_spec, seed
 from graphddb_runtime.local import create_tables
 
 UTC = timezone.utc
@@ -28,16 +28,11 @@ MEMBERS = {"groupId": "eng", "joinedSince": "2024-01-01T00:00:00.000Z"}
 ALICE_CURSOR = "eyJQSyI6IkdST1VQI2VuZyIsIlNLIjoiVVNFUiNhbGljZSJ9"
 
 
-def _av(value: Any) -> dict[str, Any]:
-    return {"N": str(value)} if isinstance(value, int) else {"S": value}
-
-
 @pytest.fixture
 def rt(dynamodb: Any) -> GraphDDBRuntime:
     manifest, operations = example_spec()
     create_tables(dynamodb, manifest, {"AppTable": TABLE})
-    for row in SEED:
-        dynamodb.put_item(TableName=TABLE, Item={k: _av(v) for k, v in row.items()})
+    seed(dynamodb, TABLE)
     return GraphDDBRuntime(dynamodb, manifest, operations, table_mapping={"AppTable": TABLE})
 
 
