@@ -38,6 +38,9 @@ class DynamoDBClient(Protocol):
     def put_item(self, **kwargs: Any) -> Mapping[str, Any]: ...
     def update_item(self, **kwargs: Any) -> Mapping[str, Any]: ...
     def delete_item(self, **kwargs: Any) -> Mapping[str, Any]: ...
+    def batch_get_item(self, **kwargs: Any) -> Mapping[str, Any]: ...
+    def batch_write_item(self, **kwargs: Any) -> Mapping[str, Any]: ...
+    def transact_write_items(self, **kwargs: Any) -> Mapping[str, Any]: ...
 
 
 def cancellation_reasons(error: ClientError) -> list[tuple[str, str | None]]:
@@ -118,4 +121,19 @@ class Sender:
     def delete_item(self, operation_id: str, request: dict[str, Any]) -> Mapping[str, Any]:
         with translate_errors(operation_id):
             response: Mapping[str, Any] = self.client.delete_item(**request)
+        return response
+
+    def batch_get_item(self, operation_id: str, request: dict[str, Any]) -> Mapping[str, Any]:
+        with translate_errors(operation_id):
+            response: Mapping[str, Any] = self.client.batch_get_item(**request)
+        return response
+
+    def batch_write_item(self, operation_id: str, request: dict[str, Any]) -> Mapping[str, Any]:
+        with translate_errors(operation_id):
+            response: Mapping[str, Any] = self.client.batch_write_item(**request)
+        return response
+
+    def transact_write_items(self, operation_id: str, request: dict[str, Any]) -> Mapping[str, Any]:
+        with translate_errors(operation_id):
+            response: Mapping[str, Any] = self.client.transact_write_items(**request)
         return response

@@ -269,19 +269,37 @@ def _parse_iso(text: str) -> datetime | None:
 
 
 def native_numbers(value: Any) -> Any:
-    """Every ``Decimal`` (also nested) -> ``int`` if integral, else ``float`` (section 9.4)."""
+    """Every ``Decimal`` (also nested) -> ``int`` if integral, else ``float`` (section 9.4).
+
+    A dict or list reached twice (a belongsTo child shared by several parents) is converted
+    once, so the converted tree shares it the same way.
+    """
+    return _natives(value, {})
+
+
+def _natives(value: Any, seen: dict[int, Any]) -> Any:
     if isinstance(value, Decimal):
         return _native(value)
-    if isinstance(value, dict):
-        return {k: native_numbers(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [native_numbers(v) for v in value]
+    if isinstance(value, (dict, list)):
+        done = seen.get(id(value))
+        if done is not None:
+            return done
+        if isinstance(value, dict):
+            mapping: dict[Any, Any] = {}
+            seen[id(value)] = mapping
+            for k, v in value.items():
+                mapping[k] = _natives(v, seen)
+            return mapping
+        sequence: list[Any] = []
+        seen[id(value)] = sequence
+        sequence.extend(_natives(v, seen) for v in value)
+        return sequence
     if isinstance(value, tuple):
-        return tuple(native_numbers(v) for v in value)
+        return tuple(_natives(v, seen) for v in value)
     if isinstance(value, frozenset):
-        return frozenset(native_numbers(v) for v in value)
+        return frozenset(_natives(v, seen) for v in value)
     if isinstance(value, set):
-        return {native_numbers(v) for v in value}
+        return {_natives(v, seen) for v in value}
     return value
 
 

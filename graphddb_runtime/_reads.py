@@ -2,12 +2,12 @@
 
 Order of work per call: look up the plan, validate params and options, run the pre-flight
 checks and decode the cursor (all before any DynamoDB call), build the request, send it, decode,
-page, hydrate. Relation legs (Tier 2) are assembled by ``_relations``.
+page, hydrate; then the relation stages (Tier 2), assembled by ``_relations``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +15,7 @@ from ._client import Sender
 from ._codec import deserialize_item, hydrate, native_numbers, serialize_key
 from ._options import common_options
 from ._params import validate_params
+from ._relations import assemble, read_page
 from ._requests import (
     Unresolved,
     batch_get_request,
@@ -25,8 +26,8 @@ from ._requests import (
     value_of,
 )
 from ._templates import Bindings
-from .cursor import mint_cursor, read_cursor
-from .errors import GraphDDBError, LimitExceededError, ParameterValidationError
+from .cursor import read_cursor
+from .errors import LimitExceededError, ParameterValidationError
 from .limits import RuntimeLimits
 from .spec.catalog import get_query
 from .spec.plans import Catalog, QueryPlan, ReadOpPlan, thaw
@@ -43,6 +44,7 @@ class Engine:
     limits: RuntimeLimits
     tables: Mapping[str, str]
     cursor_secret: bytes | None
+    sleep: Callable[[float], None]  # batch backoff (section 21)
 
     def physical(self, logical: str) -> str:
         return self.tables.get(logical, logical)
@@ -148,12 +150,9 @@ def prepare(
 def execute_query(engine: Engine, query_id: object, params: object, options: object) -> Any:
     plan, opts, start_key = prepare(engine, query_id, params, options)
     assert isinstance(params, Mapping)
-    if len(plan.operations) > 1:
-        raise GraphDDBError(
-            f"{plan.id}: relation operations are executed from release 0.2 (Tier 2); "
-            "use explain() to see their requests"
-        )
     result = _run_root(engine, plan, params, opts, start_key)
+    if plan.stages and result is not None:
+        assemble(engine, plan, params, result, consistent=opts.consistent)
     return native_numbers(result) if opts.numbers == "native" else result
 
 
@@ -185,22 +184,9 @@ def _run_root(
         op_id=plan.id,
     )
     response = engine.sender.query(plan.id, request)
-    raw = [deserialize_item(i) for i in response.get("Items", ())]
-    cursor_key: Mapping[str, Any] | None = None
-    if limit is None and len(raw) > engine.limits.max_items:
-        raw = raw[: engine.limits.max_items]
-        last = raw[-1]
-        cursor_key = {attr: last[attr] for attr in root.cursor_attributes if attr in last}
-    elif response.get("LastEvaluatedKey"):
-        cursor_key = deserialize_item(response["LastEvaluatedKey"])
-    items = [hydrate(r, root.projection, root.formats) for r in raw]
+    items, cursor = read_page(engine, root, response, limit=limit, scope=plan.id)
     if plan.cardinality == "one":
         return items[0] if items else None
-    cursor = (
-        mint_cursor(cursor_key, secret=engine.cursor_secret, scope=plan.id)
-        if (cursor_key)
-        else None
-    )
     return {"items": items, "cursor": cursor}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
@@ -26,7 +27,7 @@ class GraphDDBRuntime:
     instance is immutable afterwards and may be shared across threads.
     """
 
-    __slots__ = ("_engine", "_issues", "_sleep")
+    __slots__ = ("_engine", "_issues")
 
     def __init__(
         self,
@@ -51,8 +52,8 @@ class GraphDDBRuntime:
             cursor_secret=(
                 cursor_secret.encode("utf-8") if isinstance(cursor_secret, str) else cursor_secret
             ),
+            sleep=sleep if sleep is not None else time.sleep,
         )
-        self._sleep = sleep
         for issue in self._issues:
             logger.warning("graphddb spec advisory: %s", issue)
 

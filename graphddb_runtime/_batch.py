@@ -1,0 +1,164 @@
+"""Batch executors: BatchGetItem and BatchWriteItem with retries (FORMAT.md section 21).
+
+Both split their (deduplicated) input into chunks, run the chunks with at most
+``batch_concurrency`` in flight, retry only what DynamoDB reports as unprocessed after an
+exponential backoff with full jitter, and, when a chunk's retries are exhausted, let the other
+chunks finish and then raise one :class:`BatchIncompleteError` naming every key or request left
+over. Nothing is ever dropped silently and nothing is returned partially.
+
+Requests are built by the caller's pure ``build`` function; this module only sends, retries and
+collects. Client calls are made inside ``gate`` (the per-call in-flight bound of section 20.2);
+backoff sleeps are not, so a sleeping chunk never holds a slot.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from ._client import Sender
+from .concurrency import map_with_concurrency
+from .errors import BatchIncompleteError
+from .limits import RuntimeLimits
+
+__all__ = ["Batching", "backoff_delay", "batch_get", "batch_write", "key_identity"]
+
+AV = dict[str, Any]
+Gate = AbstractContextManager[Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Batching:
+    """How one call runs its batches: limits, the sleep function and the in-flight gate."""
+
+    limits: RuntimeLimits
+    sleep: Callable[[float], None]
+    gate: Gate = field(default_factory=nullcontext)
+
+
+def backoff_delay(attempt: int, limits: RuntimeLimits) -> float:
+    """Seconds to wait before retry ``attempt`` (1-based): capped exponential, full jitter."""
+    ceiling = min(limits.batch_backoff_cap_ms, limits.batch_backoff_base_ms * 2 ** (attempt - 1))
+    delay = random.uniform(0, ceiling) if limits.batch_backoff_jitter else ceiling
+    return float(delay) / 1000
+
+
+def _canonical(av: Mapping[str, Any]) -> tuple[str, Any]:
+    """Section 19.1: ``S`` text, ``B`` bytes, ``N`` as normalized decimal text."""
+    if "N" in av:
+        return ("N", str(Decimal(av["N"]).normalize()))
+    if "S" in av:
+        return ("S", av["S"])
+    if "B" in av:
+        value = av["B"]
+        return ("B", bytes(value) if isinstance(value, (bytes, bytearray, memoryview)) else value)
+    return ("?", repr(sorted(av.items())))
+
+
+def key_identity(item: Mapping[str, Any], attributes: Sequence[str]) -> tuple[Any, ...]:
+    """The identity of a key (or of the key attributes of an item), both as AV maps."""
+    return tuple((name, _canonical(item[name])) for name in sorted(attributes) if name in item)
+
+
+# --- BatchGetItem (section 21.1) --------------------------------------------------------------
+
+
+def batch_get(
+    sender: Sender,
+    operation_id: str,
+    *,
+    table: str,
+    keys: Sequence[AV],
+    build: Callable[[list[AV]], dict[str, Any]],
+    batching: Batching,
+) -> list[AV]:
+    """Every item DynamoDB returns for ``keys`` (raw AV maps, chunk order)."""
+    limits = batching.limits
+    size = limits.max_batch_get_items
+    chunks = [list(keys[i : i + size]) for i in range(0, len(keys), size)]
+
+    def run(chunk: list[AV], _: int) -> tuple[list[AV], list[AV]]:
+        found: list[AV] = []
+        pending = chunk
+        attempt = 0
+        while True:
+            with batching.gate:
+                response = sender.batch_get_item(operation_id, build(pending))
+            found.extend(response.get("Responses", {}).get(table, ()))
+            left = response.get("UnprocessedKeys", {}).get(table, {}).get("Keys") or []
+            if not left or attempt >= limits.batch_max_retries:
+                return found, list(left)
+            attempt += 1
+            batching.sleep(backoff_delay(attempt, limits))
+            pending = list(left)
+
+    results = map_with_concurrency(chunks, limits.batch_concurrency, run)
+    leftovers = [key for _, left in results for key in left]
+    if leftovers:
+        raise BatchIncompleteError(
+            f"BatchGetItem: {len(leftovers)} key(s) still unprocessed for table '{table}' "
+            f"after {limits.batch_max_retries} retries",
+            unprocessed=[{"table": table, "key": key} for key in leftovers],
+            operation_id=operation_id,
+        )
+    return [item for found, _ in results for item in found]
+
+
+# --- BatchWriteItem (section 21.2) ------------------------------------------------------------
+
+
+def _request_key(request: Mapping[str, Any], key_attributes: Sequence[str]) -> tuple[Any, ...]:
+    if "PutRequest" in request:
+        return key_identity(request["PutRequest"]["Item"], key_attributes)
+    return key_identity(request["DeleteRequest"]["Key"], key_attributes)
+
+
+def collapse_writes(requests: Sequence[AV], key_attributes: Sequence[str]) -> list[AV]:
+    """Requests on the same table key collapse to the last one (DynamoDB rejects duplicates)."""
+    by_key: dict[tuple[Any, ...], AV] = {}
+    for request in requests:
+        by_key[_request_key(request, key_attributes)] = request
+    return list(by_key.values())
+
+
+def batch_write(
+    sender: Sender,
+    operation_id: str,
+    *,
+    table: str,
+    requests: Sequence[AV],
+    key_attributes: Sequence[str],
+    batching: Batching,
+) -> None:
+    """Send every Put/Delete request of one table, 25 (or fewer) per call, until none is left."""
+    limits = batching.limits
+    writes = collapse_writes(requests, key_attributes)
+    size = limits.max_batch_write_items
+    chunks = [writes[i : i + size] for i in range(0, len(writes), size)]
+
+    def run(chunk: list[AV], _: int) -> list[AV]:
+        pending = chunk
+        attempt = 0
+        while True:
+            with batching.gate:
+                response = sender.batch_write_item(operation_id, {"RequestItems": {table: pending}})
+            left = response.get("UnprocessedItems", {}).get(table) or []
+            if not left or attempt >= limits.batch_max_retries:
+                return list(left)
+            attempt += 1
+            batching.sleep(backoff_delay(attempt, limits))
+            pending = list(left)
+
+    results = map_with_concurrency(chunks, limits.batch_concurrency, run)
+    leftovers = [request for left in results for request in left]
+    if leftovers:
+        raise BatchIncompleteError(
+            f"BatchWriteItem: {len(leftovers)} request(s) still unprocessed for table '{table}' "
+            f"after {limits.batch_max_retries} retries",
+            unprocessed=[{"table": table, "request": r} for r in leftovers],
+            operation_id=operation_id,
+        )
