@@ -6,6 +6,7 @@ Public API only; everything else lives in private modules. ``__all__`` is pinned
 from __future__ import annotations
 
 from ._codec import to_jsonable
+from .concurrency import map_with_concurrency
 from .cursor import (
     decode_cursor,
     decode_per_key_cursor,
@@ -72,6 +73,7 @@ __all__ = [
     "decode_per_key_cursor",
     "encode_cursor",
     "encode_per_key_cursor",
+    "map_with_concurrency",
     "serialize_contract_key",
     "to_jsonable",
 ]

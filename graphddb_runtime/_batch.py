@@ -25,7 +25,15 @@ from .concurrency import map_with_concurrency
 from .errors import BatchIncompleteError
 from .limits import RuntimeLimits
 
-__all__ = ["Batching", "backoff_delay", "batch_get", "batch_write", "key_identity"]
+__all__ = [
+    "Batching",
+    "backoff_delay",
+    "batch_get",
+    "batch_write",
+    "canonical",
+    "collapse_writes",
+    "key_identity",
+]
 
 AV = dict[str, Any]
 Gate = AbstractContextManager[Any]
@@ -47,7 +55,7 @@ def backoff_delay(attempt: int, limits: RuntimeLimits) -> float:
     return float(delay) / 1000
 
 
-def _canonical(av: Mapping[str, Any]) -> tuple[str, Any]:
+def canonical(av: Mapping[str, Any]) -> tuple[str, Any]:
     """Section 19.1: ``S`` text, ``B`` bytes, ``N`` as normalized decimal text."""
     if "N" in av:
         return ("N", str(Decimal(av["N"]).normalize()))
@@ -61,7 +69,7 @@ def _canonical(av: Mapping[str, Any]) -> tuple[str, Any]:
 
 def key_identity(item: Mapping[str, Any], attributes: Sequence[str]) -> tuple[Any, ...]:
     """The identity of a key (or of the key attributes of an item), both as AV maps."""
-    return tuple((name, _canonical(item[name])) for name in sorted(attributes) if name in item)
+    return tuple((name, canonical(item[name])) for name in sorted(attributes) if name in item)
 
 
 # --- BatchGetItem (section 21.1) --------------------------------------------------------------

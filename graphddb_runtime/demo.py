@@ -153,6 +153,19 @@ def _summary(request: Mapping[str, Any]) -> str:
     return f"{request.get('TableName', '')} {shown}".strip()
 
 
+def _stages(plan: Mapping[str, Any]) -> str:
+    """``then [Query GSI1 -> $.groups.items] then [BatchGetItem -> ..., Query -> ...]``."""
+    ops = plan["operations"]
+    shown = []
+    for group in plan["executionPlan"]["groups"]:
+        legs = [ops[i] for i in group if i != 0]
+        if legs:
+            text = ", ".join(f"{op['type']} -> {op['resultPath']}" for op in legs)
+            shown.append(f"[{text}]")
+    bound = plan["executionPlan"]["concurrency"]
+    return "then " + " then ".join(shown) + f" (at most {bound} requests in flight)"
+
+
 def run_demo(out: Callable[[str], None] = print) -> int:
     """Run the demo; returns a process exit code."""
     try:
@@ -176,8 +189,11 @@ def run_demo(out: Callable[[str], None] = print) -> int:
         engine: Engine = runtime._engine
         out(f"embedded DynamoDB (moto): table {TABLE} seeded with {len(SEED)} rows\n")
         for name, params, options in QUERIES:
-            first = runtime.explain(name, params, options)["operations"][0]
+            explained = runtime.explain(name, params, options)
+            first = explained["operations"][0]
             out(f"{name:<18}{first['type']:<13}{_summary(first['request'])}")
+            if len(explained["operations"]) > 1:
+                out(f"{'':<18}{_stages(explained)}")
             out(f"{'':<18}-> {_show(runtime.execute_query, name, params, options)}")
         for name, params, options in COMMANDS:
             plan = engine.catalog.commands[name]

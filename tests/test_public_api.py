@@ -39,6 +39,7 @@ PUBLIC = {
     "serialize_contract_key",
     "encode_per_key_cursor",
     "decode_per_key_cursor",
+    "map_with_concurrency",
 }
 
 SECTION_15_1 = PUBLIC | {

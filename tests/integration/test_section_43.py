@@ -188,3 +188,65 @@ def test_an_unlimited_query_returns_100_then_50(rt: GraphDDBRuntime, dynamodb: A
     assert len(rest["items"]) == 50 and rest["cursor"] is None
     users = [m["userId"] for m in page["items"] + rest["items"]]
     assert users == [f"u{i:03}" for i in range(150)]  # nothing lost, nothing repeated
+
+
+def test_the_four_operation_relation_query_returns_the_exact_tree(rt: GraphDDBRuntime) -> None:
+    assert rt.execute_query("getUserAccess", {"userId": "alice"}) == {
+        "userId": "alice",
+        "name": "Alice",
+        "status": "active",
+        "groups": {
+            "items": [
+                {
+                    "groupId": "eng",
+                    "role": "admin",
+                    "group": {"groupId": "eng", "name": "Engineering"},
+                    "permissions": {
+                        "items": [
+                            {"resource": "codebase", "action": "read"},
+                            {"resource": "codebase", "action": "write"},
+                        ],
+                        "cursor": None,
+                    },
+                },
+                {
+                    "groupId": "ops",
+                    "role": "member",
+                    "group": {"groupId": "ops", "name": "Operations"},
+                    "permissions": {"items": [], "cursor": None},
+                },
+            ],
+            "cursor": None,
+        },
+    }
+    assert rt.execute_query("getUserAccess", {"userId": "nobody"}) is None
+
+
+def test_a_nested_cursor_continues_with_the_continuation_query(
+    rt: GraphDDBRuntime, dynamodb: Any
+) -> None:
+    for i in range(23):
+        group = f"g{i:02}"
+        dynamodb.put_item(
+            TableName=TABLE,
+            Item={
+                "PK": {"S": f"GROUP#{group}"},
+                "SK": {"S": "USER#dora"},
+                "GSI1PK": {"S": "USER#dora"},
+                "GSI1SK": {"S": f"GROUP#{group}"},
+                "groupId": {"S": group},
+                "userId": {"S": "dora"},
+                "role": {"S": "member"},
+            },
+        )
+    dynamodb.put_item(
+        TableName=TABLE,
+        Item={"PK": {"S": "USER#dora"}, "SK": {"S": "PROFILE"}, "userId": {"S": "dora"}},
+    )
+    access = rt.execute_query("getUserAccess", {"userId": "dora"})
+    groups = access["groups"]
+    assert [g["groupId"] for g in groups["items"]] == [f"g{i:02}" for i in range(20)]
+    assert all(g["group"] is None for g in groups["items"])  # no META rows for these groups
+    rest = rt.execute_query("listUserGroups", {"userId": "dora"}, {"cursor": groups["cursor"]})
+    assert [g["groupId"] for g in rest["items"]] == ["g20", "g21", "g22"]
+    assert rest["cursor"] is None
