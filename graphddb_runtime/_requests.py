@@ -26,8 +26,11 @@ from .spec.plans import (
 
 __all__ = [
     "AV",
+    "affected_gsis",
+    "apply_condition",
     "batch_get_request",
     "delete_request",
+    "derive_keys",
     "display",
     "get_item_request",
     "key_map",
@@ -173,7 +176,7 @@ def batch_get_request(
 # --- conditions (section 11) ------------------------------------------------------------------
 
 
-def _apply_condition(
+def apply_condition(
     request: dict[str, Any], condition: ConditionPlan | None, env: Env, op_id: str
 ) -> None:
     """Merge a condition's names and values, then set ConditionExpression."""
@@ -208,11 +211,11 @@ class _Derivation:
         return value if value is not None else self.params.get(name)
 
 
-def _bound(template: Template, env: _Derivation) -> bool:
+def _bound(template: Template, env: Env) -> bool:
     return all(env.get(name) is not None for name in template.names)
 
 
-def derive_keys(entity: EntityPlan, env: _Derivation, op_id: str) -> list[tuple[str, Any]]:
+def derive_keys(entity: EntityPlan, env: Env, op_id: str) -> list[tuple[str, Any]]:
     """Base key then every fully bound GSI key (section 10.2 steps 3 and 4)."""
     assert entity.pk is not None
     derived: list[tuple[str, Any]] = []
@@ -249,13 +252,13 @@ def put_request(
     for attr, value in derive_keys(entity, _Derivation(record, params), op_id):
         item[attr] = serialize_key(value, op_id=op_id, attribute=attr)
     request: dict[str, Any] = {"TableName": table, "Item": item}
-    _apply_condition(request, command.condition, params, op_id)
+    apply_condition(request, command.condition, params, op_id)
     if return_values is not None:
         request["ReturnValues"] = return_values
     return request
 
 
-def _affected(
+def affected_gsis(
     entity: EntityPlan | None, changes: dict[str, Any], params: Env, op_id: str
 ) -> list[tuple[GsiPlan, _Derivation]]:
     """GSIs whose dependency set meets the changed fields (section 10.3)."""
@@ -304,7 +307,7 @@ def update_request(
         parts.append(f"#c{i} = :c{i}")
         names[f"#c{i}"] = field
         values[f":c{i}"] = serialize(value, op_id=op_id)
-    for n, (gsi, env) in enumerate(_affected(entity, changes, params, op_id)):
+    for n, (gsi, env) in enumerate(affected_gsis(entity, changes, params, op_id)):
         for suffix, template in (("pk", gsi.pk), ("sk", gsi.sk)):
             if template is None:
                 continue
@@ -319,7 +322,7 @@ def update_request(
         request["UpdateExpression"] = "SET " + ", ".join(parts)
         request["ExpressionAttributeNames"] = names
         request["ExpressionAttributeValues"] = values
-    _apply_condition(request, command.condition, params, op_id)
+    apply_condition(request, command.condition, params, op_id)
     if return_values is not None:
         request["ReturnValues"] = return_values
     return request
@@ -335,7 +338,7 @@ def delete_request(
 ) -> dict[str, Any]:
     """``delete_item`` kwargs (section 10.4)."""
     request: dict[str, Any] = {"TableName": table, "Key": key_map(command.key, params, op_id)}
-    _apply_condition(request, command.condition, params, op_id)
+    apply_condition(request, command.condition, params, op_id)
     if return_values is not None:
         request["ReturnValues"] = return_values
     return request

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
-from . import _reads, _writes
+from . import _reads, _transactions, _writes
 from ._client import Sender
 from .errors import ConfigurationError, SpecIssue
 from .limits import RuntimeLimits
@@ -90,6 +90,24 @@ class GraphDDBRuntime:
         """Run one PutItem/UpdateItem/DeleteItem (section 15.4); the returned ``Attributes``
         when ``options["returnValues"]`` is given, else ``None``."""
         return _writes.execute_command(self._engine, command_id, params, options)
+
+    def execute_transaction(
+        self,
+        transaction_id: str,
+        params: Mapping[str, Any],
+        options: Mapping[str, Any] | None = None,
+        *,
+        client_request_token: str | None = None,
+    ) -> None:
+        """Run a declarative transaction as one atomic ``TransactWriteItems`` (section 25).
+
+        Items are expanded (``forEach`` / ``when``), same-row items collapsed, and the cap and
+        size checked before anything is sent; zero items send nothing. The idempotency token is
+        ``options["idempotencyToken"]`` or ``client_request_token``.
+        """
+        _transactions.execute_transaction(
+            self._engine, transaction_id, params, options, client_request_token
+        )
 
 
 def _check_arguments(
