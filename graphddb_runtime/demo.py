@@ -14,8 +14,9 @@ from typing import Any
 
 from ._codec import to_jsonable
 from ._reads import Engine
+from ._transactions import build_transaction
 from ._writes import build_command_request
-from .errors import GraphDDBError
+from .errors import GraphDDBError, TransactionCanceledError
 from .local import create_tables
 from .runtime import GraphDDBRuntime
 
@@ -122,6 +123,34 @@ COMMANDS: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
 ]
 
 
+W = 24  # name column width
+JOIN = {"groupId": "eng", "joinedAt": "2024-05-01T00:00:00.000Z"}
+TRANSACTIONS: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
+    (
+        "addMembers",
+        {
+            **JOIN,
+            "members": [
+                {"userId": "carol", "role": "member"},
+                {"userId": "dan", "role": ""},
+                {"userId": "erin", "role": "admin"},
+            ],
+        },
+        {},
+    ),
+    (
+        "addMemberIfGroupExists",
+        {"groupId": "ghost", "userId": "frank", "role": "member", "joinedAt": JOIN["joinedAt"]},
+        {"idempotencyToken": "req-7f3a"},
+    ),
+    (
+        "addMemberIfGroupExists",
+        {"groupId": "eng", "userId": "frank", "role": "member", "joinedAt": JOIN["joinedAt"]},
+        {"idempotencyToken": "req-7f3b"},
+    ),
+]
+
+
 def example_spec() -> tuple[dict[str, Any], dict[str, Any]]:
     """The bundled worked example: (manifest, operations)."""
     folder = resources.files("graphddb_runtime").joinpath("example")
@@ -191,18 +220,35 @@ def run_demo(out: Callable[[str], None] = print) -> int:
         for name, params, options in QUERIES:
             explained = runtime.explain(name, params, options)
             first = explained["operations"][0]
-            out(f"{name:<18}{first['type']:<13}{_summary(first['request'])}")
+            out(f"{name:<{W}}{first['type']:<13}{_summary(first['request'])}")
             if len(explained["operations"]) > 1:
-                out(f"{'':<18}{_stages(explained)}")
-            out(f"{'':<18}-> {_show(runtime.execute_query, name, params, options)}")
+                out(f"{'':<{W}}{_stages(explained)}")
+            out(f"{'':<{W}}-> {_show(runtime.execute_query, name, params, options)}")
         for name, params, options in COMMANDS:
             plan = engine.catalog.commands[name]
             request = build_command_request(engine, plan, params, options.get("returnValues"))
-            out(f"{name:<18}{plan.type:<13}{_summary(request)}")
-            out(f"{'':<18}-> {_show(runtime.execute_command, name, params, options)}")
+            out(f"{name:<{W}}{plan.type:<13}{_summary(request)}")
+            out(f"{'':<{W}}-> {_show(runtime.execute_command, name, params, options)}")
+        for name, params, options in TRANSACTIONS:
+            transaction = engine.catalog.transactions[name]
+            items = build_transaction(engine, transaction, params)
+            out(f"{name:<{W}}{'Transact':<13}{len(items)} item(s), atomic")
+            for item in items:
+                out(f"{'':<{W + 2}}{item.type:<15}{_summary(item.body)}")
+            out(f"{'':<{W}}-> {_show(_transact(runtime), name, params, options)}")
         created = runtime.execute_query("getUser", {"userId": "u1"})
         out(f"\nread back after createUser: {json.dumps(to_jsonable(created))}")
+        group = runtime.execute_query("getGroup", {"groupId": "eng"}, {"numbers": "native"})
+        out(f"read back after addMembers: {json.dumps(to_jsonable(group))}")
     return 0
+
+
+def _transact(runtime: GraphDDBRuntime) -> Callable[..., Any]:
+    def call(name: str, params: Mapping[str, Any], options: Mapping[str, Any]) -> str:
+        result = runtime.execute_transaction(name, params, options)  # type: ignore[func-returns-value]
+        return f"{result} (committed)"
+
+    return call
 
 
 def seed(client: Any, table: str) -> None:
@@ -217,6 +263,10 @@ def _av(value: Any) -> dict[str, Any]:
 
 def _show(call: Callable[..., Any], *args: Any) -> str:
     try:
-        return json.dumps(to_jsonable(call(*args)))
+        result = call(*args)
+        return result if isinstance(result, str) else json.dumps(to_jsonable(result))
+    except TransactionCanceledError as exc:
+        codes = ", ".join(f"item {r.index}: {r.code}" for r in exc.reasons)
+        return f"TransactionCanceledError (nothing written): {codes}"
     except GraphDDBError as exc:
         return f"{type(exc).__name__}: {exc}"

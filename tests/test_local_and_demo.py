@@ -85,6 +85,11 @@ def test_create_tables_is_idempotent() -> None:
 def test_demo_runs_every_access_pattern(capsys: pytest.CaptureFixture[str]) -> None:
     assert run_demo() == 0
     out = capsys.readouterr().out
+    _, operations = example_spec()
+    every = [*operations["queries"], *operations["commands"], *operations["transactions"]]
+    for name in every:
+        assert f"\n{name} " in out, name
+    assert "Error" not in out.replace("TransactionCanceledError (nothing written)", "")
     for name in (
         "getUser",
         "getUserByEmail",
@@ -101,6 +106,12 @@ def test_demo_runs_every_access_pattern(capsys: pytest.CaptureFixture[str]) -> N
     assert '"memberCount": 2' in out
     assert '"status": "SHIPPED", "total": 99.5' in out
     assert 'read back after createUser: {"userId": "u1", "name": "Ada"' in out
+    assert '"group": {"groupId": "eng", "name": "Engineering"}' in out  # getUserAccess tree
+    assert "item 0: ConditionalCheckFailed, item 1: None" in out
+    assert (
+        'read back after addMembers: {"groupId": "eng", "name": "Engineering", "memberCount": 4}'
+        in out
+    )
 
 
 def test_repositories_example_runs() -> None:
