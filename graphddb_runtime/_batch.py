@@ -50,7 +50,9 @@ class Batching:
 
 def backoff_delay(attempt: int, limits: RuntimeLimits) -> float:
     """Seconds to wait before retry ``attempt`` (1-based): capped exponential, full jitter."""
-    ceiling = min(limits.batch_backoff_cap_ms, limits.batch_backoff_base_ms * 2 ** (attempt - 1))
+    # The exponent is capped so a float base never overflows with very many retries.
+    growth = 2.0 ** min(attempt - 1, 64)
+    ceiling = min(limits.batch_backoff_cap_ms, limits.batch_backoff_base_ms * growth)
     delay = random.uniform(0, ceiling) if limits.batch_backoff_jitter else ceiling
     return float(delay) / 1000
 

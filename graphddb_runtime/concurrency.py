@@ -12,8 +12,9 @@ the shared pool is busy (many concurrent calls), the call degrades to running mo
 on the calling thread instead of blocking. Threads are created lazily and reused across calls,
 which matters on AWS Lambda, where each invocation would otherwise pay for thread start-up.
 
-Each helper runs in a copy of the caller's :mod:`contextvars` context, as
-:func:`asyncio.to_thread` does, so tracing and logging context reaches hooks on worker threads.
+Every worker loop (the caller's own included) runs in a copy of the caller's :mod:`contextvars`
+context, as :func:`asyncio.to_thread` does: tracing and logging context reaches hooks on worker
+threads, and nothing a worker sets leaks back into the caller.
 """
 
 from __future__ import annotations
@@ -94,7 +95,9 @@ class _Run(Generic[T, R]):
         pool = _shared_pool()
         for _ in range(width - 1):
             pool.submit(contextvars.copy_context().run, self._loop)
-        self._loop()
+        # The calling thread's share runs in a copy too, so a worker's ContextVar.set() never
+        # leaks into the caller, whichever thread happened to run it.
+        contextvars.copy_context().run(self._loop)
         with self.idle:
             while self.active:
                 self.idle.wait()
