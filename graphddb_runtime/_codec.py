@@ -346,7 +346,15 @@ def _sorted_members(members: AbstractSet[Any]) -> list[Any]:
 
 def item_size(item: Mapping[str, Mapping[str, Any]]) -> int:
     """Section 28.1: the sum over attributes of UTF-8 name length plus value size."""
-    return sum(len(name.encode()) + value_size(av) for name, av in item.items())
+    total = 0
+    for name, av in item.items():
+        total += len(name) if name.isascii() else len(name.encode())
+        s = av.get("S")
+        if type(s) is str:  # the common case, inline
+            total += len(s) if s.isascii() else len(s.encode())
+        else:
+            total += value_size(av)
+    return total
 
 
 def value_size(av: Mapping[str, Any]) -> int:

@@ -8,7 +8,7 @@ page, hydrate; then the relation stages (Tier 2), assembled by ``_relations``.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ._client import Sender
@@ -45,6 +45,8 @@ class Engine:
     tables: Mapping[str, str]
     cursor_secret: bytes | None
     sleep: Callable[[float], None]  # batch backoff (section 21)
+    #: Per-runtime compiled builders, filled lazily (transaction id -> item builders).
+    compiled: dict[str, Any] = field(default_factory=dict)
 
     def physical(self, logical: str) -> str:
         return self.tables.get(logical, logical)

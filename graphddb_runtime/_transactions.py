@@ -169,7 +169,7 @@ def build_transaction(
     engine: Engine, plan: TransactionPlan, params: Mapping[str, Any]
 ) -> list[Built]:
     """Expanded, collapsed and pre-flighted items (the request is ``[{type: body}, ...]``)."""
-    items = collapse(expand(engine.catalog, plan, params, engine.tables))
+    items = collapse(expand(engine, plan, params))
     if items:
         preflight(plan, items, engine.limits)
     return items

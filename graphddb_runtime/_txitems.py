@@ -1,43 +1,52 @@
-"""Transaction expansion and item building (FORMAT.md sections 25 and 26). Pure functions.
+"""Transaction expansion and item building (FORMAT.md sections 25 and 26).
 
 ``expand`` turns a transaction plan and validated params into built items, in spec order, one
 per spec item or per ``forEach`` element whose ``when`` guard holds. Each :class:`Built` item
 carries the exact ``TransactItems`` body it sends when it is not merged, the target row it
 touches (for the same-key collapse of section 27), its origin (spec item, element) for
 cancellation reasons, and, for an Update, its actions reduced for merging.
+
+Each spec item is compiled once per runtime (lazily, on first use) into a builder whose
+per-element work is a handful of closure calls (``_getters``): a 100-item transaction is
+built in well under a millisecond.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._batch import canonical
 from ._codec import serialize, serialize_key
-from ._requests import AV, affected_gsis, apply_condition, derive_keys, key_map, value_of
-from ._templates import Bindings, Env, render, resolve, text
+from ._getters import Element, Getter, Params, getter, text_getter
+from ._templates import Template, text
 from .errors import ParameterValidationError, UnboundParameterError
 from .spec.plans import (
-    Catalog,
     ConditionPlan,
     EntityPlan,
     Literal,
     MaintainPlan,
+    ParamRef,
     TransactionItemPlan,
     TransactionPlan,
     Value,
     thaw,
 )
 
-__all__ = ["AV", "Actions", "Built", "Condition", "delta", "expand", "update_body"]
+if TYPE_CHECKING:
+    from ._reads import Engine
 
+__all__ = ["AV", "Actions", "Built", "Condition", "expand", "update_body"]
+
+AV = dict[str, Any]
 _INTEGER = re.compile(r"[+-]?\d+")
 
 #: A resolved condition: (names, values, expression).
 Condition = tuple[dict[str, str], dict[str, AV], str]
+Number = int | float | Decimal
 
 
 @dataclass(slots=True)
@@ -45,7 +54,7 @@ class Actions:
     """An Update reduced to what a merge needs (section 27.1)."""
 
     sets: list[tuple[str, AV]] = field(default_factory=list)
-    adds: list[tuple[str, int | float | Decimal]] = field(default_factory=list)
+    adds: list[tuple[str, Number]] = field(default_factory=list)
     condition: Condition | None = None
     collection: bool = False
 
@@ -61,130 +70,348 @@ class Built:
     actions: Actions | None = None  # Update only
 
 
-@dataclass(frozen=True, slots=True)
-class _Site:
-    """One item being built: the spec item, its environment and its physical table."""
-
-    op_id: str
-    item: TransactionItemPlan
-    env: Bindings
-    element: Mapping[str, Any] | None
-    table: str
-
-
-class _Fallback:
-    """Derivation fallback after the record: element fields by bare name, then the params."""
-
-    __slots__ = ("bindings", "element")
-
-    def __init__(self, bindings: Bindings, element: Mapping[str, Any] | None) -> None:
-        self.bindings = bindings
-        self.element = element
-
-    def get(self, name: str) -> Any:
-        if self.element is not None:
-            value = self.element.get(name)
-            if value is not None:
-                return value
-        return self.bindings.get(name)
-
-
-def expand(
-    catalog: Catalog,
-    plan: TransactionPlan,
-    params: Mapping[str, Any],
-    physical: Mapping[str, str],
-) -> list[Built]:
+def expand(engine: Engine, plan: TransactionPlan, params: Params) -> list[Built]:
     """Every item of the transaction, in spec order then element order (section 25.1 step 3)."""
+    builders = engine.compiled.get(plan.id)
+    if builders is None:
+        builders = [_Builder(engine, plan.id, item) for item in plan.items]
+        engine.compiled[plan.id] = builders  # idempotent: a race only compiles twice
     built: list[Built] = []
-    for item in plan.items:
-        if item.for_each is None:
-            env = Bindings(params)
-            if _holds(item, env, plan.id):
-                site = _Site(plan.id, item, env, None, physical.get(item.table, item.table))
-                built.append(_build(catalog, site, None))
+    for builder in builders:
+        source = builder.for_each
+        if source is None:
+            if builder.holds(params, None):
+                built.append(builder.build(params, None, None))
             continue
-        source = params.get(item.for_each)
-        for index, element in enumerate(source or ()):
-            env = Bindings(params, element=element)
-            if _holds(item, env, plan.id):
-                site = _Site(plan.id, item, env, element, physical.get(item.table, item.table))
-                built.append(_build(catalog, site, index))
+        first: Built | None = None
+        for index, element in enumerate(params.get(source) or ()):
+            if not builder.holds(params, element):
+                continue
+            if first is None or not builder.constant:
+                first = builder.build(params, element, index)
+                built.append(first)
+            else:
+                # The item does not read the element: same row, same body (section 27 will
+                # collapse the copies), only the origin differs.
+                built.append(
+                    Built(
+                        first.type,
+                        first.body,
+                        first.target,
+                        (first.origin[0], index),
+                        first.actions,
+                    )
+                )
     return built
 
 
-def _holds(item: TransactionItemPlan, env: Env, op_id: str) -> bool:
-    """Section 25.2: both sides by text resolution, compared as text."""
-    when = item.when
-    if when is None:
-        return True
-    equal = render(when.left, env, op_id) == render(when.right, env, op_id)
-    return equal if when.op == "eq" else not equal
+# --- derivation (sections 10.2, 10.3 and 25.3) ------------------------------------------------
+
+#: ``(record, params, element) -> value or None``: record, then element by bare name, then params.
+Derived = Callable[[Mapping[str, Any], Params, Element], Any]
 
 
-def _build(catalog: Catalog, site: _Site, index: int | None) -> Built:
-    op_id, item, env, element, table = site.op_id, site.item, site.env, site.element, site.table
-    schema = catalog.tables.get(item.table)
-    key_attributes = schema.key_attributes if schema is not None else ("PK", "SK")
-    origin = (item.index, index)
-    entity = catalog.entities.get(item.entity) if item.entity is not None else None
-    if item.type == "Put":
-        record = {name: value_of(value, env, op_id) for name, value in item.item}
-        body_item = {
-            name: serialize_key(v, op_id=op_id, attribute=name)
-            if item.literal_key and name in key_attributes
-            else serialize(v, op_id=op_id)
-            for name, v in record.items()
+def _derived(name: str) -> Derived:
+    plain = not name.startswith("item.")
+
+    def find(record: Mapping[str, Any], params: Params, element: Element) -> Any:
+        value = record.get(name)
+        if value is None and element is not None:
+            value = element.get(name)
+        if value is None:
+            value = params.get(name) if plain or element is None else element.get(name[5:])
+        return value
+
+    return find
+
+
+class _Template:
+    """One entity template resolved in the derivation environment."""
+
+    __slots__ = ("finds", "op_id", "template")
+
+    def __init__(self, template: Template, op_id: str) -> None:
+        self.template = template
+        self.op_id = op_id
+        self.finds = [(_derived(n), n) for n in template.names]
+
+    def resolve(self, record: Mapping[str, Any], params: Params, element: Element) -> Any:
+        """The value, or ``_Missing(name)`` for the first unbound name."""
+        t = self.template
+        if t.whole:
+            value = self.finds[0][0](record, params, element)
+            return value if value is not None else _Missing(t.names[0])
+        out = t.literals[0]
+        for (find, name), tail in zip(self.finds, t.literals[1:], strict=True):
+            v = find(record, params, element)
+            if v is None:
+                return _Missing(name)
+            out += (v if type(v) is str else text(v, op_id=self.op_id, template=t)) + tail
+        return out
+
+
+class _Missing:
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+def _key_av(value: Any, op_id: str, attribute: str) -> AV:
+    if type(value) is str and value:
+        return {"S": value}
+    return serialize_key(value, op_id=op_id, attribute=attribute)
+
+
+class _Keys:
+    """Compiled section 10.2 steps 3 and 4: the base key, then every fully bound GSI key."""
+
+    __slots__ = ("base", "entity", "gsis", "op_id")
+
+    def __init__(self, entity: EntityPlan, op_id: str) -> None:
+        self.entity = entity
+        self.op_id = op_id
+        pairs = (("PK", entity.pk), ("SK", entity.sk))
+        self.base = [(attr, _Template(t, op_id)) for attr, t in pairs if t is not None]
+        self.gsis = []
+        for gsi in entity.gsis:
+            templates = (("PK", gsi.pk), ("SK", gsi.sk))
+            present = [(f"{gsi.index_name}{s}", _Template(t, op_id)) for s, t in templates if t]
+            if present:
+                self.gsis.append(present)
+
+    def derive(self, record: Mapping[str, Any], params: Params, element: Element) -> dict[str, AV]:
+        op_id = self.op_id
+        out: dict[str, AV] = {}
+        for attr, template in self.base:
+            value = template.resolve(record, params, element)
+            if type(value) is _Missing:
+                raise ParameterValidationError(
+                    f"{op_id}: cannot derive key attribute '{attr}' of entity "
+                    f"'{self.entity.name}': template '{template.template.text}' references "
+                    f"unbound field '{value.name}'"
+                )
+            out[attr] = _key_av(value, op_id, attr)
+        for present in self.gsis:
+            values = [(attr, t.resolve(record, params, element)) for attr, t in present]
+            if all(type(v) is not _Missing for _, v in values):
+                for attr, value in values:
+                    out[attr] = _key_av(value, op_id, attr)
+        return out
+
+
+class _Regsi:
+    """Compiled section 10.3 GSI re-derivation for a static set of changed fields."""
+
+    __slots__ = ("affected", "op_id")
+
+    def __init__(self, entity: EntityPlan | None, changed: tuple[str, ...], op_id: str) -> None:
+        self.op_id = op_id
+        self.affected = []
+        for gsi in entity.gsis if entity is not None else ():
+            hit = [d for d in gsi.dependencies if d in changed]
+            if not hit:
+                continue
+            finds = [(_derived(d), d) for d in gsi.dependencies]
+            templates = [
+                (f"{gsi.index_name}{s.upper()}", s, _Template(t, op_id))
+                for s, t in (("pk", gsi.pk), ("sk", gsi.sk))
+                if t is not None
+            ]
+            self.affected.append((gsi.index_name, hit, finds, templates))
+
+    def sets(
+        self, changes: Mapping[str, Any], params: Params, element: Element
+    ) -> list[tuple[str, str, AV]]:
+        """``(alias suffix, attribute, AV)`` per re-derived key, in alias order."""
+        out = []
+        for n, (index_name, hit, finds, templates) in enumerate(self.affected):
+            missing = [d for find, d in finds if find(changes, params, element) is None]
+            if missing:
+                pronoun = "them" if len(missing) > 1 else "it"
+                raise ParameterValidationError(
+                    f"{self.op_id}: updating {_quoted(hit)} affects index '{index_name}' "
+                    f"(also depends on {_quoted(missing)}); provide {pronoun}, or use "
+                    "read-modify-write."
+                )
+            for attr, suffix, template in templates:
+                value = template.resolve(changes, params, element)
+                out.append((f"{n}{suffix}", attr, _key_av(value, self.op_id, attr)))
+        return out
+
+
+def _quoted(names: list[str]) -> str:
+    return ", ".join(f"'{n}'" for n in names)
+
+
+# --- the builder of one spec item -------------------------------------------------------------
+
+
+class _Builder:
+    """One spec item compiled for one runtime (physical table names included)."""
+
+    def __init__(self, engine: Engine, op_id: str, item: TransactionItemPlan) -> None:
+        catalog = engine.catalog
+        self.op_id = op_id
+        self.item = item
+        self.for_each = item.for_each
+        self.table = engine.physical(item.table)
+        schema = catalog.tables.get(item.table)
+        self.key_attributes = schema.key_attributes if schema is not None else ("PK", "SK")
+        entity = catalog.entities.get(item.entity) if item.entity is not None else None
+        self.when = (
+            (text_getter(item.when.left, op_id), item.when.op, text_getter(item.when.right, op_id))
+            if item.when is not None
+            else None
+        )
+        keyed = item.literal_key
+        self.fields = [
+            (name, getter(v, op_id), keyed and name in self.key_attributes) for name, v in item.item
+        ]
+        self.keys = _Keys(entity, op_id) if entity is not None and entity.pk and not keyed else None
+        self.key = [(attr, getter(v, op_id)) for attr, v in item.key]
+        self.changes = [(name, getter(v, op_id)) for name, v in item.changes]
+        self.regsi = _Regsi(entity, tuple(name for name, _ in item.changes), op_id)
+        self.adds = [(name, v, getter(v, op_id)) for name, v in item.add]
+        self.condition = _condition(item.condition, op_id)
+        # Re-derived GSI keys may read element fields by bare name (section 25.3).
+        self.constant = _reads_no_element(item) and not self.regsi.affected
+
+    def holds(self, params: Params, element: Element) -> bool:
+        """Section 25.2: both sides by text resolution, compared as text."""
+        if self.when is None:
+            return True
+        left, op, right = self.when
+        equal = left(params, element) == right(params, element)
+        return equal if op == "eq" else not equal
+
+    def build(self, params: Params, element: Element, index: int | None) -> Built:
+        origin = (self.item.index, index)
+        kind = self.item.type
+        if kind == "Put":
+            body_item, body = self._put(params, element)
+            return Built("Put", body, self._target(body_item), origin)
+        key = {attr: _key_av(get(params, element), self.op_id, attr) for attr, get in self.key}
+        if kind == "Update":
+            actions, body = self._update(params, element, key)
+            return Built("Update", body, self._target(key), origin, actions)
+        body = {"TableName": self.table, "Key": key}
+        self._apply_condition(body, params, element)
+        return Built(kind, body, self._target(key), origin)
+
+    def _target(self, item: Mapping[str, AV]) -> tuple[Any, ...]:
+        attrs = self.key_attributes
+        sk = canonical(item[attrs[1]]) if len(attrs) > 1 else None
+        return (self.table, canonical(item[attrs[0]]), sk)
+
+    def _resolved_condition(self, params: Params, element: Element) -> Condition | None:
+        if self.condition is None:
+            return None
+        names, values, expression = self.condition
+        resolved = {
+            alias: serialize(get(params, element), op_id=self.op_id) for alias, get in values
         }
-        if not item.literal_key and entity is not None:
-            fallback = _Fallback(env, element)
-            for attr, value in derive_keys(entity, _Record(record, fallback), op_id):
-                body_item[attr] = serialize_key(value, op_id=op_id, attribute=attr)
-        body: dict[str, Any] = {"TableName": table, "Item": body_item}
-        apply_condition(body, item.condition, env, op_id)
-        return Built("Put", body, _target(table, body_item, key_attributes), origin)
-    key = key_map(item.key, env, op_id)
-    if item.type == "Update":
-        actions, body = _update(site, entity, key)
-        return Built("Update", body, _target(table, key, key_attributes), origin, actions)
-    body = {"TableName": table, "Key": key}
-    apply_condition(body, item.condition, env, op_id)
-    return Built(item.type, body, _target(table, key, key_attributes), origin)
+        return dict(names), resolved, expression
+
+    def _apply_condition(self, body: dict[str, Any], params: Params, element: Element) -> None:
+        condition = self._resolved_condition(params, element)
+        if condition is None:
+            return
+        names, values, expression = condition
+        if names:
+            body["ExpressionAttributeNames"] = names
+        if values:
+            body["ExpressionAttributeValues"] = values
+        body["ConditionExpression"] = expression
+
+    def _put(self, params: Params, element: Element) -> tuple[dict[str, AV], dict[str, Any]]:
+        op_id = self.op_id
+        record = {name: get(params, element) for name, get, _ in self.fields}
+        body_item: dict[str, AV] = {}
+        for name, _, is_key in self.fields:
+            value = record[name]
+            if is_key:
+                body_item[name] = _key_av(value, op_id, name)
+            elif type(value) is str:
+                body_item[name] = {"S": value}
+            else:
+                body_item[name] = serialize(value, op_id=op_id)
+        if self.keys is not None:
+            body_item.update(self.keys.derive(record, params, element))
+        body: dict[str, Any] = {"TableName": self.table, "Item": body_item}
+        self._apply_condition(body, params, element)
+        return body_item, body
+
+    def _update(
+        self, params: Params, element: Element, key: dict[str, AV]
+    ) -> tuple[Actions, dict[str, Any]]:
+        """An Update's actions and its native body (sections 26.1 and 26.3)."""
+        op_id = self.op_id
+        if self.item.maintain is not None:
+            return _maintain(self, self.item.maintain, params, element, key)
+        actions = Actions()
+        set_parts: list[str] = []
+        names: dict[str, str] = {}
+        values: dict[str, AV] = {}
+        changes = {name: get(params, element) for name, get in self.changes}
+        for i, (name, value) in enumerate(changes.items()):
+            av = serialize(value, op_id=op_id)
+            set_parts.append(f"#c{i} = :c{i}")
+            names[f"#c{i}"], values[f":c{i}"] = name, av
+            actions.sets.append((name, av))
+        for alias, attr, av in self.regsi.sets(changes, params, element):
+            set_parts.append(f"#gsi{alias} = :gsi{alias}")
+            names[f"#gsi{alias}"], values[f":gsi{alias}"] = attr, av
+            actions.sets.append((attr, av))
+        add_parts: list[str] = []
+        for j, (name, value, get) in enumerate(self.adds):
+            number = _delta(value, get, params, element, op_id, name)
+            add_parts.append(f"#a{j} :a{j}")
+            names[f"#a{j}"], values[f":a{j}"] = name, serialize(number, op_id=op_id)
+            actions.adds.append((name, number))
+        actions.condition = self._resolved_condition(params, element)
+        body = update_body(
+            self.table,
+            key,
+            sets=set_parts,
+            adds=add_parts,
+            names=names,
+            values=values,
+            condition=actions.condition,
+        )
+        return actions, body
 
 
-class _Record:
-    """The record (or resolved changes) first, then the fallback (section 25.3)."""
-
-    __slots__ = ("fallback", "record")
-
-    def __init__(self, record: Mapping[str, Any], fallback: _Fallback) -> None:
-        self.record = record
-        self.fallback = fallback
-
-    def get(self, name: str) -> Any:
-        value = self.record.get(name)
-        return value if value is not None else self.fallback.get(name)
+def _names(value: Value | ParamRef) -> tuple[str, ...]:
+    if type(value) is ParamRef:
+        return (value.name,)
+    return value.names if type(value) is Template else ()
 
 
-def _target(table: str, item: Mapping[str, AV], key_attributes: tuple[str, ...]) -> tuple[Any, ...]:
-    pk = canonical(item[key_attributes[0]])
-    sk = canonical(item[key_attributes[1]]) if len(key_attributes) > 1 else None
-    return (table, pk, sk)
+def _reads_no_element(item: TransactionItemPlan) -> bool:
+    """True when no value of the item can depend on the forEach element (besides ``when``)."""
+    if item.maintain is not None or item.type == "Put":
+        return False  # a Put derives keys from element fields by bare name
+    values: list[Value | ParamRef] = [v for _, v in (*item.key, *item.changes, *item.add)]
+    if item.condition is not None:
+        values.extend(v for _, v in item.condition.values)
+    return not any(n.startswith("item.") for v in values for n in _names(v))
 
 
-def resolve_condition(condition: ConditionPlan | None, env: Env, op_id: str) -> Condition | None:
+def _condition(
+    condition: ConditionPlan | None, op_id: str
+) -> tuple[tuple[tuple[str, str], ...], list[tuple[str, Getter]], str] | None:
     if condition is None:
         return None
-    values = {
-        alias: serialize(value_of(value, env, op_id), op_id=op_id)
-        for alias, value in condition.values
-    }
-    return dict(condition.names), values, condition.expression
+    values = [(alias, getter(v, op_id)) for alias, v in condition.values]
+    return condition.names, values, condition.expression
 
 
-def delta(value: Value, env: Env, op_id: str, attribute: str) -> int | float | Decimal:
+def _delta(  # noqa: PLR0917 - private, called from two places
+    value: Value, get: Getter, params: Params, element: Element, op_id: str, attribute: str
+) -> Number:
     """An ADD delta (section 26.1 step 2): a number, or a string that parses as one."""
-    resolved = thaw(value.value) if type(value) is Literal else value_of(value, env, op_id)
+    resolved = thaw(value.value) if type(value) is Literal else get(params, element)
     if isinstance(resolved, str):
         if _INTEGER.fullmatch(resolved):
             return int(resolved)
@@ -203,52 +430,6 @@ def delta(value: Value, env: Env, op_id: str, attribute: str) -> int | float | D
     )
 
 
-def _update(
-    site: _Site, entity: EntityPlan | None, key: dict[str, AV]
-) -> tuple[Actions, dict[str, Any]]:
-    """An Update's actions and its native body (sections 26.1 and 26.3)."""
-    op_id, item, env, element = site.op_id, site.item, site.env, site.element
-    if item.maintain is not None:
-        return _maintain(site, item.maintain, key)
-    actions = Actions()
-    set_parts: list[str] = []
-    names: dict[str, str] = {}
-    values: dict[str, AV] = {}
-    changes = {name: value_of(value, env, op_id) for name, value in item.changes}
-    for i, (name, value) in enumerate(changes.items()):
-        av = serialize(value, op_id=op_id)
-        set_parts.append(f"#c{i} = :c{i}")
-        names[f"#c{i}"], values[f":c{i}"] = name, av
-        actions.sets.append((name, av))
-    fallback = _Fallback(env, element)
-    for n, (gsi, derivation) in enumerate(affected_gsis(entity, changes, fallback, op_id)):
-        for suffix, template in (("pk", gsi.pk), ("sk", gsi.sk)):
-            if template is None:
-                continue
-            attr = f"{gsi.index_name}{suffix.upper()}"
-            av = serialize_key(resolve(template, derivation, op_id), op_id=op_id, attribute=attr)
-            set_parts.append(f"#gsi{n}{suffix} = :gsi{n}{suffix}")
-            names[f"#gsi{n}{suffix}"], values[f":gsi{n}{suffix}"] = attr, av
-            actions.sets.append((attr, av))
-    add_parts: list[str] = []
-    for j, (name, value) in enumerate(item.add):
-        number = delta(value, env, op_id, name)
-        add_parts.append(f"#a{j} :a{j}")
-        names[f"#a{j}"], values[f":a{j}"] = name, serialize(number, op_id=op_id)
-        actions.adds.append((name, number))
-    actions.condition = resolve_condition(item.condition, env, op_id)
-    body = update_body(
-        site.table,
-        key,
-        sets=set_parts,
-        adds=add_parts,
-        names=names,
-        values=values,
-        condition=actions.condition,
-    )
-    return actions, body
-
-
 def update_body(
     table: str,
     key: dict[str, AV],
@@ -265,10 +446,9 @@ def update_body(
         clauses.append("SET " + ", ".join(sets))
     if adds:
         clauses.append("ADD " + ", ".join(adds))
-    names, values = dict(names), dict(values)
     if condition is not None:
-        names.update(condition[0])
-        values.update(condition[1])
+        names = {**names, **condition[0]}
+        values = {**values, **condition[1]}
     body: dict[str, Any] = {"TableName": table, "Key": key}
     if clauses:
         body["UpdateExpression"] = " ".join(clauses)
@@ -281,13 +461,16 @@ def update_body(
     return body
 
 
-def _source(input_field: str, env: Bindings, element: Mapping[str, Any] | None, op_id: str) -> Any:
-    """The typed source value of a maintain projection (section 26.3); absent is an error."""
+# --- maintain (section 26.3) ------------------------------------------------------------------
+
+
+def _source(input_field: str, params: Params, element: Element, op_id: str) -> Any:
+    """The typed source value of a maintain projection; an absent source is an error."""
     if input_field.startswith("item.") and element is not None:
         container: Mapping[str, Any] = element
         name = input_field[5:]
     else:
-        container, name = env.params, input_field
+        container, name = params, input_field
     if name not in container:
         raise UnboundParameterError(
             f"{op_id}: maintain inputField '{input_field}' references unbound parameter '{name}'"
@@ -296,12 +479,12 @@ def _source(input_field: str, env: Bindings, element: Mapping[str, Any] | None, 
 
 
 def _maintain(
-    site: _Site, maintain: MaintainPlan, key: dict[str, AV]
+    builder: _Builder, maintain: MaintainPlan, params: Params, element: Element, key: dict[str, AV]
 ) -> tuple[Actions, dict[str, Any]]:
-    op_id, env, element, table = site.op_id, site.env, site.element, site.table
+    op_id, table = builder.op_id, builder.table
     record: dict[str, AV] = {}
     for spec in maintain.projection:
-        value = _source(spec.input_field, env, element, op_id)
+        value = _source(spec.input_field, params, element, op_id)
         if spec.op == "preview" and value is not None:
             value = text(value, op_id=op_id)[: spec.length]
         record[spec.attribute] = serialize(value, op_id=op_id)
@@ -328,7 +511,10 @@ def _maintain(
             table, key, sets=parts, adds=[], names=names, values=values, condition=None
         )
     assert maintain.counter_attribute is not None and maintain.counter_delta is not None
-    number = delta(maintain.counter_delta, env, op_id, maintain.counter_attribute)
+    delta_value = maintain.counter_delta
+    number = _delta(
+        delta_value, getter(delta_value, op_id), params, element, op_id, maintain.counter_attribute
+    )
     actions.adds.append((maintain.counter_attribute, number))
     body = update_body(
         table,
