@@ -112,14 +112,27 @@ Derived = Callable[[Mapping[str, Any], Params, Element], Any]
 
 
 def _derived(name: str) -> Derived:
-    plain = not name.startswith("item.")
+    if name.startswith("item."):
+        field = name[5:]
+
+        def find_item(record: Mapping[str, Any], params: Params, element: Element) -> Any:
+            value = record.get(name)
+            if value is None and element is not None:
+                value = element.get(name)
+            if value is None:
+                value = params.get(name) if element is None else element.get(field)
+            return value
+
+        return find_item
 
     def find(record: Mapping[str, Any], params: Params, element: Element) -> Any:
         value = record.get(name)
-        if value is None and element is not None:
-            value = element.get(name)
         if value is None:
-            value = params.get(name) if plain or element is None else element.get(name[5:])
+            if element is not None:
+                value = element.get(name)
+                if value is not None:
+                    return value
+            return params.get(name)
         return value
 
     return find
@@ -128,25 +141,32 @@ def _derived(name: str) -> Derived:
 class _Template:
     """One entity template resolved in the derivation environment."""
 
-    __slots__ = ("finds", "op_id", "template")
+    __slots__ = ("head", "op_id", "parts", "template", "whole")
 
     def __init__(self, template: Template, op_id: str) -> None:
         self.template = template
         self.op_id = op_id
-        self.finds = [(_derived(n), n) for n in template.names]
+        self.head = template.literals[0]
+        self.parts = tuple(
+            (_derived(n), n, tail)
+            for n, tail in zip(template.names, template.literals[1:], strict=True)
+        )
+        self.whole = template.whole
 
     def resolve(self, record: Mapping[str, Any], params: Params, element: Element) -> Any:
         """The value, or ``_Missing(name)`` for the first unbound name."""
-        t = self.template
-        if t.whole:
-            value = self.finds[0][0](record, params, element)
-            return value if value is not None else _Missing(t.names[0])
-        out = t.literals[0]
-        for (find, name), tail in zip(self.finds, t.literals[1:], strict=True):
+        if self.whole:
+            find, name, _ = self.parts[0]
+            value = find(record, params, element)
+            return value if value is not None else _Missing(name)
+        out = self.head
+        for find, name, tail in self.parts:
             v = find(record, params, element)
             if v is None:
                 return _Missing(name)
-            out += (v if type(v) is str else text(v, op_id=self.op_id, template=t)) + tail
+            if type(v) is not str:
+                v = text(v, op_id=self.op_id, template=self.template)
+            out += v + tail
         return out
 
 
@@ -193,8 +213,13 @@ class _Keys:
                 )
             out[attr] = _key_av(value, op_id, attr)
         for present in self.gsis:
-            values = [(attr, t.resolve(record, params, element)) for attr, t in present]
-            if all(type(v) is not _Missing for _, v in values):
+            values = []
+            for attr, template in present:
+                value = template.resolve(record, params, element)
+                if type(value) is _Missing:
+                    break
+                values.append((attr, value))
+            else:
                 for attr, value in values:
                     out[attr] = _key_av(value, op_id, attr)
         return out
@@ -301,8 +326,14 @@ class _Builder:
 
     def _target(self, item: Mapping[str, AV]) -> tuple[Any, ...]:
         attrs = self.key_attributes
-        sk = canonical(item[attrs[1]]) if len(attrs) > 1 else None
-        return (self.table, canonical(item[attrs[0]]), sk)
+        pk = item[attrs[0]]
+        text_pk = pk.get("S")
+        pk_id = ("S", text_pk) if type(text_pk) is str else canonical(pk)
+        if len(attrs) == 1:
+            return (self.table, pk_id, None)
+        sk = item[attrs[1]]
+        text_sk = sk.get("S")
+        return (self.table, pk_id, ("S", text_sk) if type(text_sk) is str else canonical(sk))
 
     def _resolved_condition(self, params: Params, element: Element) -> Condition | None:
         if self.condition is None:
@@ -311,7 +342,7 @@ class _Builder:
         resolved = {
             alias: serialize(get(params, element), op_id=self.op_id) for alias, get in values
         }
-        return dict(names), resolved, expression
+        return names.copy(), resolved, expression
 
     def _apply_condition(self, body: dict[str, Any], params: Params, element: Element) -> None:
         condition = self._resolved_condition(params, element)
@@ -326,14 +357,14 @@ class _Builder:
 
     def _put(self, params: Params, element: Element) -> tuple[dict[str, AV], dict[str, Any]]:
         op_id = self.op_id
-        record = {name: get(params, element) for name, get, _ in self.fields}
+        record: dict[str, Any] = {}
         body_item: dict[str, AV] = {}
-        for name, _, is_key in self.fields:
-            value = record[name]
-            if is_key:
-                body_item[name] = _key_av(value, op_id, name)
-            elif type(value) is str:
+        for name, get, is_key in self.fields:
+            value = record[name] = get(params, element)
+            if type(value) is str and (value or not is_key):
                 body_item[name] = {"S": value}
+            elif is_key:
+                body_item[name] = _key_av(value, op_id, name)
             else:
                 body_item[name] = serialize(value, op_id=op_id)
         if self.keys is not None:
@@ -400,11 +431,11 @@ def _reads_no_element(item: TransactionItemPlan) -> bool:
 
 def _condition(
     condition: ConditionPlan | None, op_id: str
-) -> tuple[tuple[tuple[str, str], ...], list[tuple[str, Getter]], str] | None:
+) -> tuple[dict[str, str], list[tuple[str, Getter]], str] | None:
     if condition is None:
         return None
     values = [(alias, getter(v, op_id)) for alias, v in condition.values]
-    return condition.names, values, condition.expression
+    return dict(condition.names), values, condition.expression
 
 
 def _delta(  # noqa: PLR0917 - private, called from two places
