@@ -1,6 +1,6 @@
 """The only module that calls the DynamoDB client, and the one place errors are translated.
 
-Every call goes through :func:`translate_errors` (FORMAT.md section 13.2): botocore's
+Every call's errors go through :func:`translated` (FORMAT.md section 13.2): botocore's
 ``ClientError`` and ``BotoCoreError`` become :class:`OperationExecutionError` subclasses raised
 ``from`` the original; anything else the client raises propagates unchanged.
 """
@@ -8,8 +8,7 @@ Every call goes through :func:`translate_errors` (FORMAT.md section 13.2): botoc
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -22,7 +21,12 @@ from .errors import (
     TransactionCanceledError,
 )
 
-__all__ = ["DynamoDBClient", "Sender", "cancellation_reasons", "translate_errors"]
+__all__ = [
+    "DynamoDBClient",
+    "Sender",
+    "cancellation_reasons",
+    "translated",
+]
 
 _THROTTLING = frozenset(
     {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
@@ -56,38 +60,34 @@ def cancellation_reasons(error: ClientError) -> list[tuple[str, str | None]]:
     return [(code.strip(), None) for code in found.group(1).split(",") if code.strip()]
 
 
-@contextmanager
-def translate_errors(operation_id: str) -> Iterator[None]:
-    """Map botocore exceptions to the runtime's error family (section 13.2)."""
-    try:
-        yield
-    except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code")
-        request_id = exc.response.get("ResponseMetadata", {}).get("RequestId")
-        message = f"{operation_id}: DynamoDB operation failed: {exc}"
-        fields: dict[str, Any] = {
-            "original": exc,
-            "code": code,
-            "operation_id": operation_id,
-            "request_id": request_id,
-        }
-        if code == "ConditionalCheckFailedException":
-            raise ConditionFailedError(message, **fields) from exc
-        if code == "TransactionCanceledException":
-            reasons = [
-                CancellationReason(index=i, spec_item=None, element=None, code=c, message=m)
-                for i, (c, m) in enumerate(cancellation_reasons(exc))
-            ]
-            raise TransactionCanceledError(message, reasons=reasons, **fields) from exc
-        if code in _THROTTLING:
-            raise ThrottledError(message, **fields) from exc
-        raise OperationExecutionError(message, **fields) from exc
-    except BotoCoreError as exc:
-        raise OperationExecutionError(
+def translated(exc: ClientError | BotoCoreError, operation_id: str) -> OperationExecutionError:
+    """The runtime's error for a botocore exception (section 13.2); raise it ``from exc``."""
+    if isinstance(exc, BotoCoreError):
+        return OperationExecutionError(
             f"{operation_id}: DynamoDB operation failed: {exc}",
             original=exc,
             operation_id=operation_id,
-        ) from exc
+        )
+    code = exc.response.get("Error", {}).get("Code")
+    request_id = exc.response.get("ResponseMetadata", {}).get("RequestId")
+    message = f"{operation_id}: DynamoDB operation failed: {exc}"
+    fields: dict[str, Any] = {
+        "original": exc,
+        "code": code,
+        "operation_id": operation_id,
+        "request_id": request_id,
+    }
+    if code == "ConditionalCheckFailedException":
+        return ConditionFailedError(message, **fields)
+    if code == "TransactionCanceledException":
+        reasons = [
+            CancellationReason(index=i, spec_item=None, element=None, code=c, message=m)
+            for i, (c, m) in enumerate(cancellation_reasons(exc))
+        ]
+        return TransactionCanceledError(message, reasons=reasons, **fields)
+    if code in _THROTTLING:
+        return ThrottledError(message, **fields)
+    return OperationExecutionError(message, **fields)
 
 
 class Sender:
@@ -99,41 +99,57 @@ class Sender:
         self.client = client
 
     def get_item(self, operation_id: str, request: dict[str, Any]) -> Mapping[str, Any]:
-        with translate_errors(operation_id):
+        try:
             response: Mapping[str, Any] = self.client.get_item(**request)
+        except (ClientError, BotoCoreError) as exc:
+            raise translated(exc, operation_id) from exc
         return response
 
     def query(self, operation_id: str, request: dict[str, Any]) -> Mapping[str, Any]:
-        with translate_errors(operation_id):
+        try:
             response: Mapping[str, Any] = self.client.query(**request)
+        except (ClientError, BotoCoreError) as exc:
+            raise translated(exc, operation_id) from exc
         return response
 
     def put_item(self, operation_id: str, request: dict[str, Any]) -> Mapping[str, Any]:
-        with translate_errors(operation_id):
+        try:
             response: Mapping[str, Any] = self.client.put_item(**request)
+        except (ClientError, BotoCoreError) as exc:
+            raise translated(exc, operation_id) from exc
         return response
 
     def update_item(self, operation_id: str, request: dict[str, Any]) -> Mapping[str, Any]:
-        with translate_errors(operation_id):
+        try:
             response: Mapping[str, Any] = self.client.update_item(**request)
+        except (ClientError, BotoCoreError) as exc:
+            raise translated(exc, operation_id) from exc
         return response
 
     def delete_item(self, operation_id: str, request: dict[str, Any]) -> Mapping[str, Any]:
-        with translate_errors(operation_id):
+        try:
             response: Mapping[str, Any] = self.client.delete_item(**request)
+        except (ClientError, BotoCoreError) as exc:
+            raise translated(exc, operation_id) from exc
         return response
 
     def batch_get_item(self, operation_id: str, request: dict[str, Any]) -> Mapping[str, Any]:
-        with translate_errors(operation_id):
+        try:
             response: Mapping[str, Any] = self.client.batch_get_item(**request)
+        except (ClientError, BotoCoreError) as exc:
+            raise translated(exc, operation_id) from exc
         return response
 
     def batch_write_item(self, operation_id: str, request: dict[str, Any]) -> Mapping[str, Any]:
-        with translate_errors(operation_id):
+        try:
             response: Mapping[str, Any] = self.client.batch_write_item(**request)
+        except (ClientError, BotoCoreError) as exc:
+            raise translated(exc, operation_id) from exc
         return response
 
     def transact_write_items(self, operation_id: str, request: dict[str, Any]) -> Mapping[str, Any]:
-        with translate_errors(operation_id):
+        try:
             response: Mapping[str, Any] = self.client.transact_write_items(**request)
+        except (ClientError, BotoCoreError) as exc:
+            raise translated(exc, operation_id) from exc
         return response

@@ -45,3 +45,28 @@ def test_bench_calls_runs_and_both_sides_agree(capsys: pytest.CaptureFixture[str
     out = capsys.readouterr().out
     assert "transport: botocore" in out and "transport: cpu" in out
     assert "Update + GSI re-derivation" in out
+
+
+def test_bench_relations_runs_and_both_sides_agree(capsys: pytest.CaptureFixture[str]) -> None:
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import bench_relations  # noqa: PLC0415
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    assert bench_relations.main(["--quick"]) in (0, 1)  # 1 only means a goal was missed
+    out = capsys.readouterr().out
+    assert "(a) CPU" in out and "critical path 5 waves" in out
+    assert "  botocore " in out and "  cpu " in out
+
+
+def test_bench_transactions_runs_and_both_sides_send_the_same_request(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import bench_transactions  # noqa: PLC0415
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    assert bench_transactions.main(["--quick"]) in (0, 1)  # 1 only means a goal was missed
+    out = capsys.readouterr().out
+    assert "25-item transaction" in out and "100-item transaction" in out
