@@ -67,3 +67,33 @@ MEMBERS_LIMIT_1: dict[str, Any] = {
 }
 ALICE_KEY = {"PK": {"S": "GROUP#eng"}, "SK": {"S": "USER#alice"}}
 ALICE_CURSOR = "eyJQSyI6IkdST1VQI2VuZyIsIlNLIjoiVVNFUiNhbGljZSJ9"
+
+# Section 43.5: the result of getUserAccess for alice.
+ACCESS = {
+    "userId": "alice",
+    "name": "Alice",
+    "status": "active",
+    "groups": {
+        "items": [
+            {
+                "groupId": "eng",
+                "role": "admin",
+                "group": {"groupId": "eng", "name": "Engineering"},
+                "permissions": {
+                    "items": [
+                        {"resource": "codebase", "action": "read"},
+                        {"resource": "codebase", "action": "write"},
+                    ],
+                    "cursor": None,
+                },
+            },
+            {
+                "groupId": "ops",
+                "role": "member",
+                "group": {"groupId": "ops", "name": "Operations"},
+                "permissions": {"items": [], "cursor": None},
+            },
+        ],
+        "cursor": None,
+    },
+}

@@ -2,31 +2,34 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
 
-def test_bench_load_runs(capsys: pytest.CaptureFixture[str]) -> None:
+def _script(name: str) -> Any:
+    """Import a benchmark script (a module in ``benchmarks/``, which is not a package)."""
     sys.path.insert(0, str(BENCHMARKS))
     try:
-        import bench_load  # noqa: PLC0415
+        return importlib.import_module(name)
     finally:
         sys.path.remove(str(BENCHMARKS))
+
+
+def test_bench_load_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    bench_load = _script("bench_load")
     assert bench_load.main(["--samples", "3"]) in (0, 1)  # 1 only means a goal was missed
     out = capsys.readouterr().out
     assert "section 43 example" in out and "synthetic, 500 operations" in out
 
 
 def test_synthetic_spec_loads_cleanly_in_strict_mode() -> None:
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        import synthetic  # noqa: PLC0415
-    finally:
-        sys.path.remove(str(BENCHMARKS))
+    synthetic = _script("synthetic")
     from graphddb_runtime import GraphDDBRuntime  # noqa: PLC0415
 
     manifest, operations = synthetic.build(500)
@@ -36,11 +39,7 @@ def test_synthetic_spec_loads_cleanly_in_strict_mode() -> None:
 
 
 def test_bench_calls_runs_and_both_sides_agree(capsys: pytest.CaptureFixture[str]) -> None:
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        import bench_calls  # noqa: PLC0415
-    finally:
-        sys.path.remove(str(BENCHMARKS))
+    bench_calls = _script("bench_calls")
     assert bench_calls.main(["--quick"]) in (0, 1)  # 1 only means a goal was missed
     out = capsys.readouterr().out
     assert "transport: botocore" in out and "transport: cpu" in out
@@ -48,11 +47,7 @@ def test_bench_calls_runs_and_both_sides_agree(capsys: pytest.CaptureFixture[str
 
 
 def test_bench_relations_runs_and_both_sides_agree(capsys: pytest.CaptureFixture[str]) -> None:
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        import bench_relations  # noqa: PLC0415
-    finally:
-        sys.path.remove(str(BENCHMARKS))
+    bench_relations = _script("bench_relations")
     assert bench_relations.main(["--quick"]) in (0, 1)  # 1 only means a goal was missed
     out = capsys.readouterr().out
     assert "(a) CPU" in out and "critical path 5 waves" in out
@@ -62,11 +57,7 @@ def test_bench_relations_runs_and_both_sides_agree(capsys: pytest.CaptureFixture
 def test_bench_transactions_runs_and_both_sides_send_the_same_request(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        import bench_transactions  # noqa: PLC0415
-    finally:
-        sys.path.remove(str(BENCHMARKS))
+    bench_transactions = _script("bench_transactions")
     assert bench_transactions.main(["--quick"]) in (0, 1)  # 1 only means a goal was missed
     out = capsys.readouterr().out
     assert "25-item transaction" in out and "100-item transaction" in out

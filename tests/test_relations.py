@@ -23,36 +23,9 @@ from graphddb_runtime import (
 from graphddb_runtime.demo import example_spec, seed
 
 from ._fake_dynamo import FakeDynamo
+from ._golden import ACCESS
 
 TABLE = "app-prod"
-ACCESS = {
-    "userId": "alice",
-    "name": "Alice",
-    "status": "active",
-    "groups": {
-        "items": [
-            {
-                "groupId": "eng",
-                "role": "admin",
-                "group": {"groupId": "eng", "name": "Engineering"},
-                "permissions": {
-                    "items": [
-                        {"resource": "codebase", "action": "read"},
-                        {"resource": "codebase", "action": "write"},
-                    ],
-                    "cursor": None,
-                },
-            },
-            {
-                "groupId": "ops",
-                "role": "member",
-                "group": {"groupId": "ops", "name": "Operations"},
-                "permissions": {"items": [], "cursor": None},
-            },
-        ],
-        "cursor": None,
-    },
-}
 BATCH_REQUEST = {
     "RequestItems": {
         TABLE: {

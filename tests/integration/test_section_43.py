@@ -22,6 +22,8 @@ from graphddb_runtime import (
 from graphddb_runtime.demo import example_spec, seed
 from graphddb_runtime.local import create_tables
 
+from .._golden import ACCESS
+
 UTC = timezone.utc
 TABLE = "app-prod"
 MEMBERS = {"groupId": "eng", "joinedSince": "2024-01-01T00:00:00.000Z"}
@@ -191,34 +193,7 @@ def test_an_unlimited_query_returns_100_then_50(rt: GraphDDBRuntime, dynamodb: A
 
 
 def test_the_four_operation_relation_query_returns_the_exact_tree(rt: GraphDDBRuntime) -> None:
-    assert rt.execute_query("getUserAccess", {"userId": "alice"}) == {
-        "userId": "alice",
-        "name": "Alice",
-        "status": "active",
-        "groups": {
-            "items": [
-                {
-                    "groupId": "eng",
-                    "role": "admin",
-                    "group": {"groupId": "eng", "name": "Engineering"},
-                    "permissions": {
-                        "items": [
-                            {"resource": "codebase", "action": "read"},
-                            {"resource": "codebase", "action": "write"},
-                        ],
-                        "cursor": None,
-                    },
-                },
-                {
-                    "groupId": "ops",
-                    "role": "member",
-                    "group": {"groupId": "ops", "name": "Operations"},
-                    "permissions": {"items": [], "cursor": None},
-                },
-            ],
-            "cursor": None,
-        },
-    }
+    assert rt.execute_query("getUserAccess", {"userId": "alice"}) == ACCESS
     assert rt.execute_query("getUserAccess", {"userId": "nobody"}) is None
 
 
