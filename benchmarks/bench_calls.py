@@ -23,15 +23,13 @@ import argparse
 import json
 import statistics
 import sys
-import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
-import boto3
+from _transport import canned_client, per_call_us
 from boto3.dynamodb.types import TypeDeserializer
-from botocore.awsrequest import AWSResponse
 
 from graphddb_runtime import GraphDDBRuntime
 from graphddb_runtime.demo import example_spec
@@ -195,40 +193,17 @@ def through_runtime(rt: GraphDDBRuntime) -> dict[str, Callable[[], Any]]:
     }
 
 
-class _Raw:
-    def __init__(self, body: bytes) -> None:
-        self._body = body
-
-    def stream(self, **_: Any) -> Any:
-        yield self._body
-
-
 def botocore_client() -> Any:
     """A real client whose HTTP send returns canned responses (no network at all)."""
-    client = boto3.client(
-        "dynamodb",
-        region_name="us-east-1",
-        aws_access_key_id="bench",
-        aws_secret_access_key="bench",
-    )
 
-    def send(request: Any, **_: Any) -> AWSResponse:
-        operation = request.headers["X-Amz-Target"].decode().split(".")[-1]
+    def payload(operation: str, body: bytes) -> bytes:
         if operation == "Query":
-            body = json.loads(request.body)
-            key = "Query1" if body.get("IndexName") else "Query100"
+            key = "Query1" if json.loads(body).get("IndexName") else "Query100"
         else:
             key = operation
-        payload = json.dumps(RESPONSES[key]).encode()
-        return AWSResponse(
-            request.url,
-            200,
-            {"Content-Type": "application/x-amz-json-1.0", "x-amzn-RequestId": "bench"},
-            _Raw(payload),
-        )
+        return json.dumps(RESPONSES[key]).encode()
 
-    client.meta.events.register("before-send.dynamodb", send)
-    return client
+    return canned_client(payload)
 
 
 class FakeClient:
@@ -247,13 +222,6 @@ class FakeClient:
         return RESPONSES["UpdateItem"]
 
 
-def _per_call_us(fn: Callable[[], Any], iterations: int) -> float:
-    start = time.perf_counter()
-    for _ in range(iterations):
-        fn()
-    return (time.perf_counter() - start) / iterations * 1e6
-
-
 def compare(client: Any, iterations: int, rounds: int) -> list[tuple[str, float, float]]:
     """(scenario, runtime us, hand-written us): medians over interleaved rounds."""
     manifest, operations = example_spec()
@@ -265,8 +233,8 @@ def compare(client: Any, iterations: int, rounds: int) -> list[tuple[str, float,
         assert ours[name]() == theirs[name](), name
         a, b = [], []
         for _ in range(rounds):
-            a.append(_per_call_us(ours[name], iterations))
-            b.append(_per_call_us(theirs[name], iterations))
+            a.append(per_call_us(ours[name], iterations))
+            b.append(per_call_us(theirs[name], iterations))
         rows.append((name, statistics.median(a), statistics.median(b)))
     return rows
 

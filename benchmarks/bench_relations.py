@@ -41,9 +41,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import boto3
+from _transport import canned_client, per_call_us
 from boto3.dynamodb.types import TypeDeserializer
-from botocore.awsrequest import AWSResponse
 
 from graphddb_runtime import GraphDDBRuntime
 from graphddb_runtime.demo import example_spec
@@ -222,14 +221,6 @@ def hand_written(client: Any) -> Callable[[], Any]:
 # --- transports -----------------------------------------------------------------------------------
 
 
-class _Raw:
-    def __init__(self, body: bytes) -> None:
-        self._body = body
-
-    def stream(self, **_: Any) -> Any:
-        yield self._body
-
-
 class _Latency:
     """The injected per-call latency (seconds): ``target`` while (b) runs, else 0."""
 
@@ -239,30 +230,20 @@ class _Latency:
 
 def botocore_client(latency: _Latency) -> Any:
     """A real client whose HTTP send returns the canned responses (no network at all)."""
-    client = boto3.client(
-        "dynamodb",
-        region_name="us-east-1",
-        aws_access_key_id="bench",
-        aws_secret_access_key="bench",
-    )
-    headers = {"Content-Type": "application/x-amz-json-1.0", "x-amzn-RequestId": "bench"}
     # Encoded responses by (operation, request body): the same request always gets the same
     # answer, and the hook's own CPU stays a dict lookup instead of a JSON round trip per call.
     encoded: dict[tuple[str, bytes], bytes] = {}
 
-    def send(request: Any, **_: Any) -> AWSResponse:
-        operation = request.headers["X-Amz-Target"].decode().split(".")[-1]
-        body = request.body if isinstance(request.body, bytes) else request.body.encode()
-        payload = encoded.get((operation, body))
-        if payload is None:
-            payload = json.dumps(respond(operation, json.loads(body))).encode()
-            encoded[(operation, body)] = payload
+    def payload(operation: str, body: bytes) -> bytes:
+        answer = encoded.get((operation, body))
+        if answer is None:
+            answer = json.dumps(respond(operation, json.loads(body))).encode()
+            encoded[(operation, body)] = answer
         if latency.seconds:
             time.sleep(latency.seconds)
-        return AWSResponse(request.url, 200, headers, _Raw(payload))
+        return answer
 
-    client.meta.events.register("before-send.dynamodb", send)
-    return client
+    return canned_client(payload)
 
 
 class FakeClient:
@@ -328,13 +309,6 @@ def check(client: Any) -> tuple[Callable[[], Any], Callable[[], Any]]:
     return _runtime(client), hand_written(client)
 
 
-def _per_call_us(fn: Callable[[], Any], iterations: int) -> float:
-    start = time.perf_counter()
-    for _ in range(iterations):
-        fn()
-    return (time.perf_counter() - start) / iterations * 1e6
-
-
 def _walls_ms(fn: Callable[[], Any], iterations: int) -> list[tuple[float, float]]:
     """(wall, process CPU) per call, in ms; the CPU counts every thread of the process."""
     walls = []
@@ -350,8 +324,8 @@ def cpu_ratio(client: Any, iterations: int, rounds: int) -> tuple[float, float]:
     ours, theirs = check(client)
     a, b = [], []
     for _ in range(rounds):
-        a.append(_per_call_us(ours, iterations))
-        b.append(_per_call_us(theirs, iterations))
+        a.append(per_call_us(ours, iterations))
+        b.append(per_call_us(theirs, iterations))
     return statistics.median(a), statistics.median(b)
 
 

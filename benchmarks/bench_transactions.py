@@ -20,12 +20,10 @@ import argparse
 import copy
 import statistics
 import sys
-import time
 from collections.abc import Callable
 from typing import Any
 
-import boto3
-from botocore.awsrequest import AWSResponse
+from _transport import canned_client, per_call_us
 
 from graphddb_runtime import GraphDDBRuntime
 from graphddb_runtime.demo import example_spec
@@ -90,25 +88,8 @@ def hand_written(client: Any, params: dict[str, Any]) -> Callable[[], Any]:
     return run
 
 
-class _Raw:
-    def __init__(self, body: bytes) -> None:
-        self._body = body
-
-    def stream(self, **_: Any) -> Any:
-        yield self._body
-
-
 def botocore_client() -> Any:
-    client = boto3.client(
-        "dynamodb", region_name="us-east-1", aws_access_key_id="b", aws_secret_access_key="b"
-    )
-
-    def send(request: Any, **_: Any) -> AWSResponse:
-        headers = {"Content-Type": "application/x-amz-json-1.0", "x-amzn-RequestId": "bench"}
-        return AWSResponse(request.url, 200, headers, _Raw(b"{}"))
-
-    client.meta.events.register("before-send.dynamodb", send)
-    return client
+    return canned_client(lambda operation, body: b"{}")
 
 
 class FakeClient:
@@ -125,13 +106,6 @@ def _runtime(client: Any) -> GraphDDBRuntime:
     operations = copy.deepcopy(operations)
     operations["transactions"]["addMembers"]["maxItems"] = 100
     return GraphDDBRuntime(client, manifest, operations, table_mapping={"AppTable": TABLE})
-
-
-def _per_call_us(fn: Callable[[], Any], iterations: int) -> float:
-    start = time.perf_counter()
-    for _ in range(iterations):
-        fn()
-    return (time.perf_counter() - start) / iterations * 1e6
 
 
 def check_same_request(members: int) -> None:
@@ -153,8 +127,8 @@ def compare(client: Any, members: int, iterations: int, rounds: int) -> tuple[fl
     theirs = hand_written(client, params)
     a, b = [], []
     for _ in range(rounds):
-        a.append(_per_call_us(ours, iterations))
-        b.append(_per_call_us(theirs, iterations))
+        a.append(per_call_us(ours, iterations))
+        b.append(per_call_us(theirs, iterations))
     return statistics.median(a), statistics.median(b)
 
 
