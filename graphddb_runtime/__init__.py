@@ -6,6 +6,7 @@ Public API only; everything else lives in private modules. ``__all__`` is pinned
 from __future__ import annotations
 
 from ._codec import to_jsonable
+from .aio import AsyncGraphDDBRuntime
 from .concurrency import map_with_concurrency
 from .cursor import (
     decode_cursor,
@@ -39,12 +40,24 @@ from .errors import (
     UnboundParameterError,
 )
 from .limits import RELATION_TRAVERSAL_CONCURRENCY, RuntimeLimits
+from .middleware import (
+    RECOVER_NONE,
+    MiddlewareRegistry,
+    MiddlewareRuntime,
+    PersistCtx,
+    ReadOpCtx,
+    ReadRequestCtx,
+    WriteCtx,
+    WriteRuntime,
+)
 from .runtime import GraphDDBRuntime
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "RECOVER_NONE",
     "RELATION_TRAVERSAL_CONCURRENCY",
+    "AsyncGraphDDBRuntime",
     "BatchIncompleteError",
     "CancellationReason",
     "CommandNotFoundError",
@@ -57,10 +70,15 @@ __all__ = [
     "GraphDDBRuntime",
     "HydrationError",
     "LimitExceededError",
+    "MiddlewareRegistry",
+    "MiddlewareRuntime",
     "MultiOperationNotSupportedError",
     "OperationExecutionError",
     "ParameterValidationError",
+    "PersistCtx",
     "QueryNotFoundError",
+    "ReadOpCtx",
+    "ReadRequestCtx",
     "RuntimeLimits",
     "SpecError",
     "SpecIssue",
@@ -69,6 +87,8 @@ __all__ = [
     "TransactionCollapseError",
     "TransactionNotFoundError",
     "UnboundParameterError",
+    "WriteCtx",
+    "WriteRuntime",
     "decode_cursor",
     "decode_per_key_cursor",
     "encode_cursor",

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._client import Sender
-from ._codec import deserialize_item, hydrate, native_numbers, serialize_key
+from ._codec import native_numbers, serialize_key
 from ._options import common_options
 from ._params import validate_params
-from ._relations import assemble, read_page
+from ._pipeline import fetch_page, request_hooks
+from ._relations import assemble
 from ._requests import (
     Unresolved,
     batch_get_request,
@@ -29,6 +30,7 @@ from ._templates import Bindings
 from .cursor import read_cursor
 from .errors import LimitExceededError, ParameterValidationError
 from .limits import RuntimeLimits
+from .middleware import MiddlewareRuntime, ReadRequestCtx, model_of
 from .spec.catalog import get_query
 from .spec.plans import Catalog, QueryPlan, ReadOpPlan, thaw
 
@@ -45,8 +47,9 @@ class Engine:
     tables: Mapping[str, str]
     cursor_secret: bytes | None
     sleep: Callable[[float], None]  # batch backoff (section 21)
-    #: Per-runtime compiled builders, filled lazily (transaction id -> item builders).
-    compiled: dict[str, Any] = field(default_factory=dict)
+    #: Per-runtime compiled builders, filled lazily (for example transaction id -> item
+    #: builders); keys are chosen by each executor so they cannot collide.
+    compiled: dict[Any, Any] = field(default_factory=dict)
 
     def physical(self, logical: str) -> str:
         return self.tables.get(logical, logical)
@@ -149,47 +152,111 @@ def prepare(
     return plan, opts, _start_key(engine, plan, params, opts)
 
 
-def execute_query(engine: Engine, query_id: object, params: object, options: object) -> Any:
+def execute_query(
+    engine: Engine,
+    query_id: object,
+    params: object,
+    options: object,
+    hooks: MiddlewareRuntime | None = None,
+) -> Any:
+    """Section 15.3. Validation and pre-flight always run first, outside any hook.
+
+    Hooks see numbers as decoded (``Decimal``); ``numbers="native"`` applies to what the caller
+    gets back.
+    """
     plan, opts, start_key = prepare(engine, query_id, params, options)
     assert isinstance(params, Mapping)
-    result = _run_root(engine, plan, params, opts, start_key)
-    if plan.stages and result is not None:
-        assemble(engine, plan, params, result, consistent=opts.consistent)
-    return native_numbers(result) if opts.numbers == "native" else result
-
-
-def _run_root(
-    engine: Engine,
-    plan: QueryPlan,
-    params: Mapping[str, Any],
-    opts: ReadOptions,
-    start_key: dict[str, Any] | None,
-) -> Any:
+    if hooks is None:
+        result = _Call(engine, plan, params, opts, start_key).run()
+        return native_numbers(result) if opts.numbers == "native" else result
     root = plan.operations[0]
-    table = engine.physical(root.table)
-    if root.type == "GetItem":
-        request = get_item_request(
-            root, params, table=table, consistent=opts.consistent, op_id=plan.id
-        )
-        item = engine.sender.get_item(plan.id, request).get("Item")
-        return hydrate(deserialize_item(item), root.projection, root.formats) if item else None
-    limit = opts.limit if opts.limit is not None else root.limit
-    forward = opts.order == "asc" if opts.order is not None else root.scan_forward
-    request = query_request(
-        root,
-        params,
-        table=table,
-        consistent=opts.consistent,
-        limit=limit,
-        forward=forward,
-        start_key=start_key,
-        op_id=plan.id,
+    entity = engine.catalog.entities.get(root.entity) if root.entity is not None else None
+    context = dict(opts.context or {})
+    ctx = ReadRequestCtx(
+        model=model_of(entity),
+        context=context,
+        params={"params": dict(params), "options": _plain(options)},
     )
-    response = engine.sender.query(plan.id, request)
-    items, cursor = read_page(engine, root, response, limit=limit, scope=plan.id)
-    if plan.cardinality == "one":
-        return items[0] if items else None
-    return {"items": items, "cursor": cursor}
+    numbers = [opts.numbers]
+
+    def body(new_params: Any, new_options: Any) -> Any:
+        # R1 may have rewritten both: validate and pre-flight again (section 38.1 step 3).
+        _, new_opts, new_start = prepare(engine, plan.id, new_params, new_options)
+        numbers[0] = new_opts.numbers
+        return _Call(engine, plan, new_params, new_opts, new_start, hooks, context).run()
+
+    result = request_hooks(hooks, ctx, body)
+    return native_numbers(result) if numbers[0] == "native" else result
+
+
+def _plain(options: object) -> dict[str, Any]:
+    return dict(options) if isinstance(options, Mapping) else {}
+
+
+@dataclass(frozen=True, slots=True)
+class _Call:
+    """One validated ``execute_query`` call: the root op, then the relation stages."""
+
+    engine: Engine
+    plan: QueryPlan
+    params: Mapping[str, Any]
+    opts: ReadOptions
+    start_key: dict[str, Any] | None
+    hooks: MiddlewareRuntime | None = None
+    context: dict[str, Any] | None = None
+
+    def run(self) -> Any:
+        result = self._root()
+        if self.plan.stages and result is not None:
+            assemble(
+                self.engine,
+                self.plan,
+                self.params,
+                result,
+                consistent=self.opts.consistent,
+            )
+        return result
+
+    def _root(self) -> Any:
+        engine, plan, params, opts = self.engine, self.plan, self.params, self.opts
+        root = plan.operations[0]
+        table = engine.physical(root.table)
+        if root.type == "GetItem":
+            request = get_item_request(
+                root, params, table=table, consistent=opts.consistent, op_id=plan.id
+            )
+            items, _ = self._fetch(root, request, limit=None)
+            return items[0] if items else None
+        limit = opts.limit if opts.limit is not None else root.limit
+        forward = opts.order == "asc" if opts.order is not None else root.scan_forward
+        request = query_request(
+            root,
+            params,
+            table=table,
+            consistent=opts.consistent,
+            limit=limit,
+            forward=forward,
+            start_key=self.start_key,
+            op_id=plan.id,
+        )
+        items, cursor = self._fetch(root, request, limit=limit)
+        if plan.cardinality == "one":
+            return items[0] if items else None
+        return {"items": items, "cursor": cursor}
+
+    def _fetch(
+        self, op: ReadOpPlan, request: dict[str, Any], *, limit: int | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        return fetch_page(
+            self.engine,
+            op,
+            request,
+            op_id=self.plan.id,
+            limit=limit,
+            scope=self.plan.id,
+            hooks=self.hooks,
+            context=self.context,
+        )
 
 
 # --- explain (section 14) ---------------------------------------------------------------------

@@ -6,6 +6,7 @@ Every function returns a fresh dict whose key order is the one FORMAT.md gives (
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ._codec import serialize, serialize_key
@@ -34,6 +35,7 @@ __all__ = [
     "display",
     "get_item_request",
     "key_map",
+    "put_record",
     "put_request",
     "query_request",
     "update_request",
@@ -237,6 +239,20 @@ def derive_keys(entity: EntityPlan, env: Env, op_id: str) -> list[tuple[str, Any
     return derived
 
 
+def put_record(
+    command: CommandPlan,
+    entity: EntityPlan,
+    params: Env,
+    op_id: str,
+    overrides: Mapping[str, Any] | None = None,
+) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
+    """The resolved item record (with ``overrides`` applied) and its derived keys (10.2)."""
+    record = {field: value_of(value, params, op_id) for field, value in command.item}
+    if overrides:
+        record.update(overrides)
+    return record, derive_keys(entity, _Derivation(record, params), op_id)
+
+
 def put_request(
     command: CommandPlan,
     entity: EntityPlan,
@@ -245,12 +261,21 @@ def put_request(
     table: str,
     return_values: str | None,
     op_id: str,
+    overrides: Mapping[str, Any] | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """``put_item`` kwargs with derived base and GSI keys (section 10.2)."""
-    record = {field: value_of(value, params, op_id) for field, value in command.item}
+    """``put_item`` kwargs with derived base and GSI keys (section 10.2).
+
+    ``overrides`` replace resolved record fields before derivation and ``extra`` attributes
+    follow the derived keys (both only used by a W1 rewrite, section 39).
+    """
+    record, derived = put_record(command, entity, params, op_id, overrides)
     item = {field: serialize(value, op_id=op_id) for field, value in record.items()}
-    for attr, value in derive_keys(entity, _Derivation(record, params), op_id):
+    for attr, value in derived:
         item[attr] = serialize_key(value, op_id=op_id, attribute=attr)
+    if extra:
+        for name, value in extra.items():
+            item[name] = serialize(value, op_id=op_id)
     request: dict[str, Any] = {"TableName": table, "Item": item}
     apply_condition(request, command.condition, params, op_id)
     if return_values is not None:

@@ -11,7 +11,9 @@ from ._options import common_options
 from ._params import validate_params
 from ._reads import Engine
 from ._requests import delete_request, put_request, update_request
+from ._write_hooks import execute_with_hooks
 from .errors import ParameterValidationError
+from .middleware import WriteRuntime
 from .spec.catalog import get_command
 from .spec.plans import CommandPlan
 
@@ -25,9 +27,11 @@ _SEND = {
 }
 
 
-def _options(plan: CommandPlan, options: object, engine: Engine) -> tuple[str | None, str]:
-    """``(returnValues, numbers)`` after validating the options of section 10.5."""
-    checked, numbers, _ = common_options(plan.id, options, engine.limits.numbers)
+def _options(
+    plan: CommandPlan, options: object, engine: Engine
+) -> tuple[str | None, str, Mapping[str, Any] | None]:
+    """``(returnValues, numbers, context)`` after validating the options of section 10.5."""
+    checked, numbers, context = common_options(plan.id, options, engine.limits.numbers)
     return_values = checked.get("returnValues")
     if return_values is not None:
         allowed = ("ALL_OLD",) if plan.type != "UpdateItem" else _RETURN_VALUES
@@ -36,7 +40,7 @@ def _options(plan: CommandPlan, options: object, engine: Engine) -> tuple[str | 
                 f"{plan.id}: option 'returnValues' must be one of {list(allowed)} for "
                 f"{plan.type}, got {return_values!r}"
             )
-    return return_values, numbers
+    return return_values, numbers, context
 
 
 def build_command_request(
@@ -57,11 +61,28 @@ def build_command_request(
     return delete_request(plan, params, table=table, return_values=return_values, op_id=plan.id)
 
 
-def execute_command(engine: Engine, command_id: object, params: object, options: object) -> Any:
+def execute_command(
+    engine: Engine,
+    command_id: object,
+    params: object,
+    options: object,
+    hooks: WriteRuntime | None = None,
+) -> Any:
+    """Section 15.4; with middleware, section 39 (validation still runs first, unhooked)."""
     plan = get_command(engine.catalog, command_id)
     validate_params(plan.id, params, plan.params)
     assert isinstance(params, Mapping)
-    return_values, numbers = _options(plan, options, engine)
+    return_values, numbers, context = _options(plan, options, engine)
+    if hooks is not None:
+        return execute_with_hooks(
+            engine,
+            plan,
+            params,
+            return_values=return_values,
+            numbers=numbers,
+            context=context,
+            hooks=hooks,
+        )
     request = build_command_request(engine, plan, params, return_values)
     response = _SEND[plan.type](engine.sender, plan.id, request)
     if return_values is None or not response.get("Attributes"):

@@ -8,10 +8,11 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
-from . import _reads, _transactions, _writes
+from . import _contract_reads, _contract_writes, _reads, _transactions, _tx_hooks, _writes
 from ._client import Sender
 from .errors import ConfigurationError, SpecIssue
 from .limits import RuntimeLimits
+from .middleware import MiddlewareRegistry, MiddlewareRuntime, WriteRuntime
 from .spec import load_spec
 
 __all__ = ["GraphDDBRuntime"]
@@ -27,7 +28,7 @@ class GraphDDBRuntime:
     instance is immutable afterwards and may be shared across threads.
     """
 
-    __slots__ = ("_engine", "_issues")
+    __slots__ = ("_engine", "_issues", "_middleware")
 
     def __init__(
         self,
@@ -54,6 +55,7 @@ class GraphDDBRuntime:
             ),
             sleep=sleep if sleep is not None else time.sleep,
         )
+        self._middleware = MiddlewareRegistry()
         for issue in self._issues:
             logger.warning("graphddb spec advisory: %s", issue)
 
@@ -71,12 +73,29 @@ class GraphDDBRuntime:
         """Advisories found at load time (errors raise ``SpecError`` instead)."""
         return self._issues
 
+    # --- middleware (section 35) ---------------------------------------------------------------
+
+    def use(self, middleware: Any) -> None:
+        """Register a middleware (a dict, or an object with the same attribute tree)."""
+        self._middleware.use(middleware)
+
+    def clear_middleware(self) -> None:
+        """Remove every registered middleware."""
+        self._middleware.clear()
+
+    def get_middleware(self) -> tuple[Any, ...]:
+        """The registered middleware, in registration order (a snapshot)."""
+        return self._middleware.snapshot()
+
+    # --- core (sections 15, 25) ------------------------------------------------------------------
+
     def execute_query(
         self, query_id: str, params: Mapping[str, Any], options: Mapping[str, Any] | None = None
     ) -> Any:
         """Run a named query (section 15.3): a hydrated dict, ``None``, or
         ``{"items": [...], "cursor": str | None}`` for a ``many`` Query root."""
-        return _reads.execute_query(self._engine, query_id, params, options)
+        hooks = MiddlewareRuntime.of(self._middleware.snapshot())
+        return _reads.execute_query(self._engine, query_id, params, options, hooks)
 
     def explain(
         self, query_id: str, params: Mapping[str, Any], options: Mapping[str, Any] | None = None
@@ -89,7 +108,8 @@ class GraphDDBRuntime:
     ) -> Any:
         """Run one PutItem/UpdateItem/DeleteItem (section 15.4); the returned ``Attributes``
         when ``options["returnValues"]`` is given, else ``None``."""
-        return _writes.execute_command(self._engine, command_id, params, options)
+        hooks = WriteRuntime.of(self._middleware.snapshot())
+        return _writes.execute_command(self._engine, command_id, params, options, hooks)
 
     def execute_transaction(
         self,
@@ -105,8 +125,84 @@ class GraphDDBRuntime:
         size checked before anything is sent; zero items send nothing. The idempotency token is
         ``options["idempotencyToken"]`` or ``client_request_token``.
         """
+        hooks = WriteRuntime.of(self._middleware.snapshot())
+        _run_transaction(
+            self._engine, transaction_id, params, options, client_request_token, hooks=hooks
+        )
+
+    # --- contracts (sections 30 to 34) -----------------------------------------------------------
+
+    def execute_query_method(
+        self,
+        contract_name: str,
+        method_name: str,
+        key_or_keys: Any,
+        params: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """Run a contract query method (section 31.2).
+
+        A single key (a mapping) gives the item or ``None`` (point) or ``{"items", "cursor"}``
+        (range); a list or tuple of keys gives ``{serialize_contract_key(key): item | None}``
+        from one deduplicated BatchGetItem. ``params`` holds the retrieval options
+        (``consistentRead``, ``limit``, ``after``, ``order``, ``context``, ``numbers``).
+        """
+        hooks = MiddlewareRuntime.of(self._middleware.snapshot())
+        return _contract_reads.execute_query_method(
+            self._engine, contract_name, method_name, key_or_keys, params, hooks=hooks
+        )
+
+    def execute_command_method(
+        self,
+        contract_name: str,
+        method_name: str,
+        key_or_keys: Any,
+        params: Mapping[str, Any] | None = None,
+        options: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """Run a contract command method (section 34.2).
+
+        A single key runs the method's command or transaction with ``{**key, **params}`` and
+        returns the consistent read-back when the method has a ``returnSelection``, else
+        ``None``. A list or tuple of keys runs the ``batch`` form: one transaction (``None``),
+        or ``parallel`` (``{"results": [{"ok": True} | {"ok": False, "error": str}, ...]}``).
+        """
+        engine = self._engine
+        hooks = WriteRuntime.of(self._middleware.snapshot())
+
+        def run_command(command_id: str, merged: Mapping[str, Any], opts: Any) -> Any:
+            return _writes.execute_command(engine, command_id, merged, opts, hooks)
+
+        def run_transaction(transaction_id: str, merged: Mapping[str, Any], opts: Any) -> Any:
+            _run_transaction(engine, transaction_id, merged, opts, None, hooks=hooks)
+
+        return _contract_writes.execute_command_method(
+            engine,
+            contract_name,
+            method_name,
+            key_or_keys,
+            params,
+            options=options,
+            run_command=run_command,
+            run_transaction=run_transaction,
+        )
+
+
+def _run_transaction(
+    engine: _reads.Engine,
+    transaction_id: object,
+    params: object,
+    options: object,
+    client_request_token: object,
+    *,
+    hooks: WriteRuntime | None,
+) -> None:
+    if hooks is None:
         _transactions.execute_transaction(
-            self._engine, transaction_id, params, options, client_request_token
+            engine, transaction_id, params, options, client_request_token
+        )
+    else:
+        _tx_hooks.execute_transaction(
+            engine, transaction_id, params, options, client_request_token, hooks=hooks
         )
 
 

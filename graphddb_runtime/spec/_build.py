@@ -98,6 +98,7 @@ def _entity(ctx: Context, name: str) -> EntityPlan:
         if isinstance(kind, str):
             types[field] = kind
     return EntityPlan(
+        meta=freeze(info.raw),
         name=name,
         table=info.table,
         pk=parse_template(info.pk) if info.pk is not None else None,

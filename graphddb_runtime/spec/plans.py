@@ -107,6 +107,8 @@ class EntityPlan:
     formats: Mapping[str, str]
     #: field -> declared ``type`` ("string", "number", ...); informative, never used to coerce.
     types: Mapping[str, str]
+    #: The manifest's EntityMeta as written (deep-frozen), shown to middleware (section 37).
+    meta: Mapping[str, Any]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
