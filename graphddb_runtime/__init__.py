@@ -5,8 +5,9 @@ Public API only; everything else lives in private modules. ``__all__`` is pinned
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ._codec import to_jsonable
-from .aio import AsyncGraphDDBRuntime
 from .concurrency import map_with_concurrency
 from .cursor import (
     decode_cursor,
@@ -52,7 +53,20 @@ from .middleware import (
 )
 from .runtime import GraphDDBRuntime
 
+if TYPE_CHECKING:
+    from .aio import AsyncGraphDDBRuntime
+
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    # AsyncGraphDDBRuntime pulls in asyncio (about 7 ms); a synchronous Lambda handler never
+    # needs it, so it is imported on first use instead of on ``import graphddb_runtime``.
+    if name == "AsyncGraphDDBRuntime":
+        from .aio import AsyncGraphDDBRuntime  # noqa: PLC0415
+
+        return AsyncGraphDDBRuntime
+    raise AttributeError(f"module 'graphddb_runtime' has no attribute {name!r}")
 
 __all__ = [
     "RECOVER_NONE",

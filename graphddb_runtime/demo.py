@@ -151,6 +151,13 @@ TRANSACTIONS: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
 ]
 
 
+#: Contract methods (Tier 5): ``(contract, method, key_or_keys, params)``.
+CONTRACTS: list[tuple[str, str, Any, dict[str, Any] | None]] = [
+    ("GroupById", "get", {"groupId": "eng"}, None),
+    ("GroupById", "get", [{"groupId": "eng"}, {"groupId": "nope"}, {"groupId": "eng"}], None),
+]
+
+
 def example_spec() -> tuple[dict[str, Any], dict[str, Any]]:
     """The bundled worked example: (manifest, operations)."""
     folder = resources.files("graphddb_runtime").joinpath("example")
@@ -236,6 +243,14 @@ def run_demo(out: Callable[[str], None] = print) -> int:
             for item in items:
                 out(f"{'':<{W + 2}}{item.type:<15}{_summary(item.body)}")
             out(f"{'':<{W}}-> {_show(_transact(runtime), name, params, options)}")
+        for contract, method, keys, method_params in CONTRACTS:
+            name = f"{contract}.{method}"
+            shape = f"{len(keys)} keys" if isinstance(keys, list) else json.dumps(keys)
+            read = "BatchGetItem" if isinstance(keys, list) else "GetItem"
+            out(f"{name:<{W}}{read:<13}{shape}")
+            out(
+                f"{'':<{W}}-> {_show(runtime.execute_query_method, contract, method, keys, method_params)}"
+            )
         created = runtime.execute_query("getUser", {"userId": "u1"})
         out(f"\nread back after createUser: {json.dumps(to_jsonable(created))}")
         group = runtime.execute_query("getGroup", {"groupId": "eng"}, {"numbers": "native"})

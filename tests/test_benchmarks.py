@@ -61,3 +61,11 @@ def test_bench_transactions_runs_and_both_sides_send_the_same_request(
     assert bench_transactions.main(["--quick"]) in (0, 1)  # 1 only means a goal was missed
     out = capsys.readouterr().out
     assert "25-item transaction" in out and "100-item transaction" in out
+
+
+def test_bench_cold_start_runs_in_fresh_processes(capsys: pytest.CaptureFixture[str]) -> None:
+    bench_cold_start = _script("bench_cold_start")
+    assert bench_cold_start.main(["--quick"]) in (0, 1)  # 1 only means the goal was missed
+    out = capsys.readouterr().out
+    assert "section 43 example" in out and "synthetic, 500 ops" in out
+    assert "(3+4)/(1+2)" in out and "goal:" in out

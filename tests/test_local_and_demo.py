@@ -89,6 +89,11 @@ def test_demo_runs_every_access_pattern(capsys: pytest.CaptureFixture[str]) -> N
     every = [*operations["queries"], *operations["commands"], *operations["transactions"]]
     for name in every:
         assert f"\n{name} " in out, name
+    for contract, spec in operations["contracts"].items():
+        for method in spec["methods"]:
+            assert f"\n{contract}.{method} " in out, (contract, method)
+    assert '-> {"{\\"groupId\\":\\"eng\\"}": {"groupId": "eng"' in out  # the keyed batch map
+    assert '"{\\"groupId\\":\\"nope\\"}": null}' in out
     assert "Error" not in out.replace("TransactionCanceledError (nothing written)", "")
     for name in (
         "getUser",
