@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from ._batch import Batching, batch_get
 from ._codec import deserialize_item, hydrate
 from .cursor import mint_cursor
 from .errors import GraphDDBError
@@ -27,7 +28,7 @@ from .spec.plans import ReadOpPlan
 if TYPE_CHECKING:
     from ._reads import Engine
 
-__all__ = ["fetch_page", "raw_page", "request_hooks", "thread_items"]
+__all__ = ["batch_with_hooks", "fetch_page", "raw_page", "request_hooks", "thread_items"]
 
 Item = dict[str, Any]
 
@@ -128,17 +129,73 @@ def _send_with_hooks(
         raw, cursor_key = _send(engine, op, kwargs, op_id=op_id, limit=limit)
         return thread_items(hooks.op_after_fetch, ctx, raw, op_id), cursor_key
     except Exception as error:
-        value = recover(hooks.op_on_error, ctx, error)
-        if declined(value):
-            raise
-        if value is None:
-            return [], None
-        if not isinstance(value, list):
-            raise GraphDDBError(
-                f"{op_id}: a read.op.onError hook must recover with a list of items, "
-                f"got {type(value).__name__}"
-            ) from error
-        return value, None
+        return _recovered(hooks, ctx, error, op_id), None
+
+
+def batch_with_hooks(
+    engine: Engine,
+    op: ReadOpPlan,
+    *,
+    table: str,
+    keys: list[dict[str, Any]],
+    extra: dict[str, Any],
+    op_id: str,
+    batching: Batching,
+    hooks: MiddlewareRuntime,
+    context: dict[str, Any],
+) -> list[Item]:
+    """A relation BatchGetItem leg through R2, the chunked send and R3 (R5-op on failure).
+
+    R2 sees ``{"type": "BatchGetItem", "tableName", "keys", "requestExtra"}`` and may change the
+    keys and the extra request fields; the executor chunks whatever keys it leaves. The result is
+    the deserialized items (after R3), for the caller to match to parents by key.
+    """
+    entity = engine.catalog.entities.get(op.entity) if op.entity is not None else None
+    ctx = ReadOpCtx(
+        kind="BatchGetItem",
+        model=model_of(entity),
+        context=context,
+        operation={"type": "BatchGetItem", "tableName": table, "keys": keys, "requestExtra": extra},
+        relation_path=op.relation_path,
+    )
+    try:
+        for hook in hooks.op_before:
+            hook(ctx)
+        target = ctx.operation.get("tableName", table)
+        request_extra = dict(ctx.operation.get("requestExtra") or {})
+
+        def build(chunk: list[dict[str, Any]]) -> dict[str, Any]:
+            return {"RequestItems": {target: {"Keys": chunk, **request_extra}}}
+
+        raw = batch_get(
+            engine.sender,
+            op_id,
+            table=target,
+            keys=list(ctx.operation.get("keys") or ()),
+            build=build,
+            batching=batching,
+        )
+        items = [deserialize_item(item) for item in raw]
+        return thread_items(hooks.op_after_fetch, ctx, items, op_id)
+    except Exception as error:
+        return _recovered(hooks, ctx, error, op_id)
+
+
+def _recovered(
+    hooks: MiddlewareRuntime, ctx: ReadOpCtx, error: Exception, op_id: str
+) -> list[Item]:
+    """Op-level R5: the recovered items (``RECOVER_NONE`` gives ``[]``), else re-raise."""
+    value = recover(hooks.op_on_error, ctx, error)
+    if declined(value):
+        raise error
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise GraphDDBError(
+            f"{op_id}: a read.op.onError hook must recover with a list of items, "
+            f"got {type(value).__name__}"
+        ) from error
+    return value
 
 
 def request_hooks(
