@@ -87,7 +87,13 @@ def fetch_page(
         raw, cursor_key = _send(engine, op, request, op_id=op_id, limit=limit)
     else:
         raw, cursor_key = _send_with_hooks(
-            engine, op, request, op_id=op_id, limit=limit, hooks=hooks, context=context or {}
+            engine,
+            op,
+            request,
+            op_id=op_id,
+            limit=limit,
+            hooks=hooks,
+            context=context if context is not None else {},
         )
     items = [hydrate(r, op.projection, op.formats) for r in raw]
     if not cursor_key:
