@@ -9,7 +9,7 @@ from ._codec import is_number
 from .errors import ParameterValidationError
 from .spec.plans import ParamPlan
 
-__all__ = ["validate_params"]
+__all__ = ["check_element", "check_param", "validate_params"]
 
 
 def validate_params(op_id: str, params: object, specs: Mapping[str, ParamPlan]) -> None:
@@ -63,15 +63,27 @@ def _check_array(op_id: str, name: str, value: Any, spec: ParamPlan) -> None:
     if not isinstance(value, (list, tuple)):
         raise ParameterValidationError(f"{op_id}: parameter '{name}' must be an array")
     for index, element in enumerate(value):
-        where = f"{name}[{index}]"
-        if not isinstance(element, Mapping):
-            raise ParameterValidationError(f"{op_id}: parameter '{where}' must be an object")
-        for field, field_spec in (spec.element or {}).items():
-            field_value = element.get(field)
-            if field_value is None:
-                if field_spec.required:
-                    raise ParameterValidationError(
-                        f"{op_id}: parameter '{where}' missing required field '{field}'"
-                    )
-                continue
-            _check(op_id, f"{where}.{field}", field_value, field_spec)
+        check_element(op_id, f"{name}[{index}]", element, spec.element or {})
+
+
+def check_element(
+    op_id: str, where: str, element: object, fields: Mapping[str, ParamPlan]
+) -> None:
+    """One array element (``where`` is e.g. ``members[2]``) against its declared fields."""
+    if not isinstance(element, Mapping):
+        raise ParameterValidationError(f"{op_id}: parameter '{where}' must be an object")
+    for field, field_spec in fields.items():
+        field_value = element.get(field)
+        if field_value is None:
+            if field_spec.required:
+                raise ParameterValidationError(
+                    f"{op_id}: parameter '{where}' missing required field '{field}'"
+                )
+            continue
+        _check(op_id, f"{where}.{field}", field_value, field_spec)
+
+
+def check_param(op_id: str, name: str, value: Any, spec: ParamPlan) -> None:
+    """Type and literals of one present value (a W1 rewrite, section 40 step 4)."""
+    if value is not None:
+        _check(op_id, name, value, spec)
