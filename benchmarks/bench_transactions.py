@@ -3,11 +3,13 @@
 The transaction is the worked example's ``addMembers`` (a ``forEach`` Put per member with key and
 GSI derivation and a ``notExists`` condition, plus a per-member counter Update that collapses into
 one ``ADD``): 24 members give 25 items and 99 members give 100. The hand-written code builds the
-identical ``TransactItems`` (checked with ``==`` before timing) and sends it on the same client.
+identical ``TransactItems`` (checked before timing, key order included) and sends it on the same
+client.
 
 Two transports, as in ``bench_calls.py``: ``botocore`` (a real client whose HTTP send is a
 ``before-send`` hook returning ``{}``), and ``cpu`` (a fake client), which isolates the runtime's
-own work: expansion, derivation, collapse, size pre-flight.
+own work: expansion, derivation, collapse, size pre-flight. Both sides run interleaved, medians
+of rounds; each round starts after a full ``gc.collect()`` (see ``compare``).
 
     python benchmarks/bench_transactions.py [--quick]
 
@@ -18,6 +20,8 @@ from __future__ import annotations
 
 import argparse
 import copy
+import gc
+import json
 import statistics
 import sys
 from collections.abc import Callable
@@ -114,6 +118,7 @@ def check_same_request(members: int) -> None:
     _runtime(ours).execute_transaction("addMembers", params)
     hand_written(theirs, params)()
     assert ours.last == theirs.last, "the runtime and the hand-written code differ"
+    assert json.dumps(ours.last) == json.dumps(theirs.last), "the key order differs"
     assert ours.last is not None and len(ours.last["TransactItems"]) == members + 1
 
 
@@ -127,7 +132,13 @@ def compare(client: Any, members: int, iterations: int, rounds: int) -> tuple[fl
     theirs = hand_written(client, params)
     a, b = [], []
     for _ in range(rounds):
+        # A full collection before each round: otherwise the periodic full collections of
+        # this process (about 20 ms each with botocore loaded, one every few hundred calls
+        # of either side) phase-lock onto whichever side runs first in a round, and add
+        # 100-200 us per call to its median. Young collections still run inside the rounds.
+        gc.collect()
         a.append(per_call_us(ours, iterations))
+        gc.collect()
         b.append(per_call_us(theirs, iterations))
     return statistics.median(a), statistics.median(b)
 

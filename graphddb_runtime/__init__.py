@@ -68,6 +68,7 @@ def __getattr__(name: str) -> Any:
         return AsyncGraphDDBRuntime
     raise AttributeError(f"module 'graphddb_runtime' has no attribute {name!r}")
 
+
 __all__ = [
     "RECOVER_NONE",
     "RELATION_TRAVERSAL_CONCURRENCY",

@@ -17,7 +17,7 @@ from ._templates import Template, text, unbound
 from .errors import UnboundParameterError
 from .spec.plans import Literal, ParamRef, Value, thaw
 
-__all__ = ["Getter", "Lookup", "getter", "lookup", "text_getter"]
+__all__ = ["Getter", "Lookup", "getter", "lookup", "param_unbound", "text_getter"]
 
 Params = Mapping[str, Any]
 Element = Mapping[str, Any] | None
@@ -75,13 +75,18 @@ def text_getter(template: Template, op_id: str) -> Getter:
     return _mixed(template, op_id)
 
 
+def param_unbound(op_id: str, name: str) -> UnboundParameterError:
+    """The error of a ``{"$param": name}`` operand whose name is unbound."""
+    return UnboundParameterError(f"{op_id}: '$param' references unbound parameter '{name}'")
+
+
 def _param_ref(name: str, op_id: str) -> Getter:
     find = lookup(name)
 
     def get(params: Params, element: Element) -> Any:
         value = find(params, element)
         if value is None:
-            raise UnboundParameterError(f"{op_id}: '$param' references unbound parameter '{name}'")
+            raise param_unbound(op_id, name)
         return value
 
     return get

@@ -66,9 +66,7 @@ def _check_array(op_id: str, name: str, value: Any, spec: ParamPlan) -> None:
         check_element(op_id, f"{name}[{index}]", element, spec.element or {})
 
 
-def check_element(
-    op_id: str, where: str, element: object, fields: Mapping[str, ParamPlan]
-) -> None:
+def check_element(op_id: str, where: str, element: object, fields: Mapping[str, ParamPlan]) -> None:
     """One array element (``where`` is e.g. ``members[2]``) against its declared fields."""
     if not isinstance(element, Mapping):
         raise ParameterValidationError(f"{op_id}: parameter '{where}' must be an object")

@@ -1,24 +1,28 @@
 """execute_transaction: expand, collapse, pre-flight, send (FORMAT.md sections 24 to 28).
 
 Order of work per call, all before any DynamoDB call: look up the plan, validate params and
-options, expand ``forEach`` / ``when`` into built items (``_txitems``), collapse items that
-touch the same row (section 27), then the pre-flight checks (zero items, cap, targets, size).
-A transaction is sent as one ``TransactWriteItems`` call and never split.
+options, expand ``forEach`` / ``when`` into built items, collapse items that touch the same
+row (section 27), then the pre-flight checks (zero items, cap, targets, size). A transaction
+is sent as one ``TransactWriteItems`` call and never split.
+
+Validation and expansion run code generated once per runtime for the transaction
+(``_txitems.compiled``: ``_txvalidate``, ``_txcompile``). Here the expansion is compact: an
+item that does not read the ``forEach`` element is built once and counted (``Built.copies``),
+and the request size is mostly computed while building (``Built.size``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from decimal import Decimal
+from decimal import Decimal, getcontext
 from typing import Any
 
 from ._codec import item_size
 from ._options import common_options
-from ._params import validate_params
 from ._reads import Engine
 from ._templates import text
-from ._txitems import AV, Actions, Built, expand, update_body
+from ._txitems import AV, Actions, Built, Number, compiled, expand, update_body
 from .errors import (
     CancellationReason,
     LimitExceededError,
@@ -57,33 +61,55 @@ def transaction_token(op_id: str, options: object, client_request_token: object)
 
 
 def collapse(items: list[Built]) -> list[Built]:
-    """Group by target (first-seen order) and resolve every group to at most one item."""
-    groups: dict[tuple[Any, ...], list[Built]] = {}
+    """Group by target (first-seen order) and resolve every group to at most one item.
+
+    An item with ``copies`` > 1 (a compact expansion) counts as that many identical members.
+    """
+    if len({item.target for item in items}) == len(items):  # every row once: the usual case
+        out = []
+        for item in items:
+            if item.copies == 1:
+                out.append(item)
+            else:
+                resolved = _resolve([item])
+                if resolved is not None:
+                    out.append(resolved)
+        return out
+    by_target: dict[tuple[Any, ...], list[Built]] = {}
     for item in items:
-        groups.setdefault(item.target, []).append(item)
-    out: list[Built] = []
-    for members in groups.values():
-        if len(members) == 1:
-            out.append(members[0])
-            continue
-        kinds = {m.type for m in members}
-        if kinds == {"Delete", "Put"}:
-            continue  # a swap that resolved to the same key is a net no-op
-        if kinds == {"Put", "Update"}:
-            raise TransactionCollapseError(
-                "a derived counter (increment) resolves to the SAME item as the entity write at "
-                "runtime; a Put+Update on one row is unsupported"
-            )
-        if kinds == {"Update"}:
-            out.append(_merge(members))
-        elif kinds in ({"Put"}, {"Delete"}):
-            out.append(members[0])
-        else:
-            raise TransactionCollapseError(
-                f"{len(members)} transaction items resolve to the same physical row with an "
-                f"unsupported op combination ({'+'.join(sorted(kinds))})"
-            )
+        by_target.setdefault(item.target, []).append(item)
+    out = []
+    for members in by_target.values():
+        resolved = _resolve(members)
+        if resolved is not None:
+            out.append(resolved)
     return out
+
+
+def _resolve(members: list[Built]) -> Built | None:
+    """Section 27: the one item a group of same-row members becomes, or None."""
+    if len(members) == 1:  # one item, or one compact item standing for its copies
+        count, kinds = members[0].copies, {members[0].type}
+    else:
+        count, kinds = sum(m.copies for m in members), {m.type for m in members}
+    if count == 1:
+        return members[0]
+    if kinds == {"Delete", "Put"}:
+        return None  # a swap that resolved to the same key is a net no-op
+    if kinds == {"Put", "Update"}:
+        raise TransactionCollapseError(
+            "a derived counter (increment) resolves to the SAME item as the entity write at "
+            "runtime; a Put+Update on one row is unsupported"
+        )
+    if kinds == {"Update"}:
+        return _merge(members)
+    if kinds in ({"Put"}, {"Delete"}):
+        first = members[0]
+        return first if first.copies == 1 else dataclasses.replace(first, copies=1)
+    raise TransactionCollapseError(
+        f"{count} transaction items resolve to the same physical row with an "
+        f"unsupported op combination ({'+'.join(sorted(kinds))})"
+    )
 
 
 def _merge(members: list[Built]) -> Built:
@@ -98,16 +124,17 @@ def _merge(members: list[Built]) -> Built:
             raise TransactionCollapseError(
                 "cannot merge a maintain collection update with another update of the same row"
             )
+        # Repeating a member's SETs changes nothing (same attributes, equal AVs); its ADDs and
+        # its condition count once per copy.
         for attr, av in actions.sets:
             if attr in sets and sets[attr] != av:
                 raise TransactionCollapseError(f"conflicting SET of '{attr}' on the same row")
             sets.setdefault(attr, av)
         for attr, number in actions.adds:
-            amount = number if isinstance(number, Decimal) else Decimal(str(number))
-            adds[attr] = adds.get(attr, Decimal(0)) + amount
+            adds[attr] = _add(adds.get(attr), number, member.copies)
         if actions.condition is not None:
-            conditions.append(actions.condition)
-    both = [attr for attr in sets if attr in adds]
+            conditions.extend([actions.condition] * member.copies)
+    both = [attr for attr in sets if attr in adds] if sets and adds else []
     if both:
         raise TransactionCollapseError(f"'{both[0]}' is both SET and ADDed on the same row")
     if len(conditions) > 1:
@@ -140,11 +167,30 @@ def _merge(members: list[Built]) -> Built:
     return Built("Update", body, first.target, first.origin, merged)
 
 
+def _add(total: Decimal | None, number: Number, times: int) -> Decimal:
+    """``total + number`` repeated ``times`` times, in the current decimal context."""
+    if total is None:
+        # Integers that stay below the context precision add exactly: multiply once.
+        if type(number) is int and abs(number) * times < 10 ** getcontext().prec:
+            return Decimal(0) + number * times
+        total = Decimal(0)
+    amount = number if isinstance(number, Decimal) else Decimal(str(number))
+    for _ in range(times):
+        total += amount
+    return total
+
+
 # --- pre-flight and request (section 28) ------------------------------------------------------
 
 
-def preflight(plan: TransactionPlan, items: list[Built], limits: RuntimeLimits) -> None:
-    """Cap, duplicate targets and size, before any hook or call (section 28.1)."""
+def preflight(
+    plan: TransactionPlan, items: list[Built], limits: RuntimeLimits, *, sized: bool = False
+) -> None:
+    """Cap, duplicate targets and size, before any hook or call (section 28.1).
+
+    With ``sized``, an item's ``size`` (computed when it was built, -1 if not) is trusted;
+    only items built and collapsed in the same call may pass it.
+    """
     cap = plan.max_items if plan.max_items is not None else limits.max_transaction_items
     if len(items) > cap:
         raise LimitExceededError(
@@ -155,6 +201,9 @@ def preflight(plan: TransactionPlan, items: list[Built], limits: RuntimeLimits) 
         raise TransactionCollapseError(f"{plan.id}: two transaction items target the same row")
     size = 0
     for item in items:
+        if sized and item.size >= 0:
+            size += item.size
+            continue
         body = item.body
         size += item_size(body["Item"] if "Item" in body else body["Key"])
         size += item_size(body.get("ExpressionAttributeValues", {}))
@@ -169,9 +218,9 @@ def build_transaction(
     engine: Engine, plan: TransactionPlan, params: Mapping[str, Any]
 ) -> list[Built]:
     """Expanded, collapsed and pre-flighted items (the request is ``[{type: body}, ...]``)."""
-    items = collapse(expand(engine, plan, params))
+    items = collapse(expand(engine, plan, params, compact=True))
     if items:
-        preflight(plan, items, engine.limits)
+        preflight(plan, items, engine.limits, sized=True)
     return items
 
 
@@ -191,7 +240,7 @@ def execute_transaction(
     client_request_token: object,
 ) -> None:
     plan = get_transaction(engine.catalog, transaction_id)
-    validate_params(plan.id, params, plan.params)
+    compiled(engine, plan).validate(params)
     assert isinstance(params, Mapping)
     token = transaction_token(plan.id, options, client_request_token)
     items = build_transaction(engine, plan, params)

@@ -6,9 +6,13 @@ carries the exact ``TransactItems`` body it sends when it is not merged, the tar
 touches (for the same-key collapse of section 27), its origin (spec item, element) for
 cancellation reasons, and, for an Update, its actions reduced for merging.
 
-Each spec item is compiled once per runtime (lazily, on first use) into a builder whose
-per-element work is a handful of closure calls (``_getters``): a 100-item transaction is
-built in well under a millisecond.
+Each transaction is compiled once per runtime (lazily, on first use, :class:`Compiled`): a
+parameter validator and one generated function per spec item (``_txvalidate``, ``_txcompile``:
+straight-line code close to what one would write by hand), on top of an interpreted builder
+per spec item (:class:`_Builder`, closures from ``_getters``). The generated code calls the
+builder for Updates with ``maintain`` or GSI re-derivation; for everything else the builder is
+the reference the generated code is tested against (``expand_interpreted``). ``source_of``
+prints the generated code.
 """
 
 from __future__ import annotations
@@ -20,13 +24,13 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from ._batch import canonical
-from ._codec import serialize, serialize_key
+from ._codec import serialize
 from ._getters import Element, Getter, Params, getter, text_getter
 from ._templates import Template, text
+from ._txderive import AV, Keys, Regsi, key_av
 from .errors import ParameterValidationError, UnboundParameterError
 from .spec.plans import (
     ConditionPlan,
-    EntityPlan,
     Literal,
     MaintainPlan,
     ParamRef,
@@ -38,10 +42,21 @@ from .spec.plans import (
 
 if TYPE_CHECKING:
     from ._reads import Engine
+    from ._txcompile import ItemFn
 
-__all__ = ["AV", "Actions", "Built", "Condition", "expand", "update_body"]
+__all__ = [
+    "AV",
+    "Actions",
+    "Built",
+    "Compiled",
+    "Condition",
+    "compiled",
+    "expand",
+    "expand_interpreted",
+    "source_of",
+    "update_body",
+]
 
-AV = dict[str, Any]
 _INTEGER = re.compile(r"[+-]?\d+")
 
 #: A resolved condition: (names, values, expression).
@@ -65,19 +80,67 @@ class Built:
 
     type: str  # Put | Update | Delete | ConditionCheck
     body: dict[str, Any]  # the TransactItems entry body, as sent when not merged
-    target: tuple[Any, ...]  # (physical table, canonical PK, canonical SK or None)
+    #: The row, for collapse (section 27): (physical table, *canonical PK[, *canonical SK]),
+    #: each canonical key a (kind, value) pair flattened in (one tuple per item, not three).
+    target: tuple[Any, ...]
     origin: tuple[int, int | None]  # (spec item index, forEach element index or None)
     actions: Actions | None = None  # Update only
+    copies: int = 1  # in a compact expansion: how many identical items this one stands for
+    size: int = -1  # section 28.1 size of ``body`` when built, -1 when not computed
 
 
-def expand(engine: Engine, plan: TransactionPlan, params: Params) -> list[Built]:
-    """Every item of the transaction, in spec order then element order (section 25.1 step 3)."""
-    builders = engine.compiled.get(plan.id)
-    if builders is None:
-        builders = [_Builder(engine, plan.id, item) for item in plan.items]
-        engine.compiled[plan.id] = builders  # idempotent: a race only compiles twice
+class Compiled:
+    """One transaction compiled for one runtime: validator, builders, generated item functions."""
+
+    __slots__ = ("builders", "items", "sources", "validate")
+
+    def __init__(self, engine: Engine, plan: TransactionPlan) -> None:
+        # The code generators load on the first transaction call, not at import (cold start).
+        from ._txcompile import compile_item  # noqa: PLC0415
+        from ._txvalidate import compile_validator  # noqa: PLC0415
+
+        source = compile_validator(plan)
+        self.validate: Callable[[object], None] = source.build("validate")
+        self.sources = [source]
+        self.builders = [_Builder(engine, plan.id, item) for item in plan.items]
+        self.items: list[ItemFn] = []
+        for builder in self.builders:
+            name = builder.item.entity
+            entity = engine.catalog.entities.get(name) if name is not None else None
+            source = compile_item(builder, entity, _CLASSES)
+            self.items.append(source.build("item"))
+            self.sources.append(source)
+
+
+def compiled(engine: Engine, plan: TransactionPlan) -> Compiled:
+    """The transaction compiled for this runtime, on first use (a race only compiles twice)."""
+    key = ("transaction", plan.id)
+    found: Compiled | None = engine.compiled.get(key)
+    if found is None:
+        found = engine.compiled[key] = Compiled(engine, plan)
+    return found
+
+
+def expand(
+    engine: Engine, plan: TransactionPlan, params: Params, *, compact: bool = False
+) -> list[Built]:
+    """Every item of the transaction, in spec order then element order (section 25.1 step 3).
+
+    An item that does not read the ``forEach`` element is built once: its other elements give
+    copies with their own origins, or, with ``compact``, one item whose ``copies`` counts them
+    (``collapse`` handles both; nothing else may see a compact expansion).
+    """
+    out: list[Built] = []
+    for item in compiled(engine, plan).items:
+        item(params, out, compact)
+    return out
+
+
+def expand_interpreted(engine: Engine, plan: TransactionPlan, params: Params) -> list[Built]:
+    """The same expansion through the interpreted builders: the reference the generated code
+    is tested against."""
     built: list[Built] = []
-    for builder in builders:
+    for builder in compiled(engine, plan).builders:
         source = builder.for_each
         if source is None:
             if builder.holds(params, None):
@@ -105,168 +168,14 @@ def expand(engine: Engine, plan: TransactionPlan, params: Params) -> list[Built]
     return built
 
 
-# --- derivation (sections 10.2, 10.3 and 25.3) ------------------------------------------------
+def source_of(engine: Engine, transaction_id: str) -> str:
+    """The generated Python of a transaction (validator, then one function per spec item),
+    each followed by the constants it reads. For debugging::
 
-#: ``(record, params, element) -> value or None``: record, then element by bare name, then params.
-Derived = Callable[[Mapping[str, Any], Params, Element], Any]
-
-
-def _derived(name: str) -> Derived:
-    if name.startswith("item."):
-        field = name[5:]
-
-        def find_item(record: Mapping[str, Any], params: Params, element: Element) -> Any:
-            value = record.get(name)
-            if value is None and element is not None:
-                value = element.get(name)
-            if value is None:
-                value = params.get(name) if element is None else element.get(field)
-            return value
-
-        return find_item
-
-    def find(record: Mapping[str, Any], params: Params, element: Element) -> Any:
-        value = record.get(name)
-        if value is None:
-            if element is not None:
-                value = element.get(name)
-                if value is not None:
-                    return value
-            return params.get(name)
-        return value
-
-    return find
-
-
-class _Template:
-    """One entity template resolved in the derivation environment."""
-
-    __slots__ = ("head", "op_id", "parts", "template", "whole")
-
-    def __init__(self, template: Template, op_id: str) -> None:
-        self.template = template
-        self.op_id = op_id
-        self.head = template.literals[0]
-        self.parts = tuple(
-            (_derived(n), n, tail)
-            for n, tail in zip(template.names, template.literals[1:], strict=True)
-        )
-        self.whole = template.whole
-
-    def resolve(self, record: Mapping[str, Any], params: Params, element: Element) -> Any:
-        """The value, or ``_Missing(name)`` for the first unbound name."""
-        if self.whole:
-            find, name, _ = self.parts[0]
-            value = find(record, params, element)
-            return value if value is not None else _Missing(name)
-        out = self.head
-        for find, name, tail in self.parts:
-            v = find(record, params, element)
-            if v is None:
-                return _Missing(name)
-            if type(v) is not str:
-                v = text(v, op_id=self.op_id, template=self.template)
-            out += v + tail
-        return out
-
-
-class _Missing:
-    __slots__ = ("name",)
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-
-def _key_av(value: Any, op_id: str, attribute: str) -> AV:
-    if type(value) is str and value:
-        return {"S": value}
-    return serialize_key(value, op_id=op_id, attribute=attribute)
-
-
-class _Keys:
-    """Compiled section 10.2 steps 3 and 4: the base key, then every fully bound GSI key."""
-
-    __slots__ = ("base", "entity", "gsis", "op_id")
-
-    def __init__(self, entity: EntityPlan, op_id: str) -> None:
-        self.entity = entity
-        self.op_id = op_id
-        pairs = (("PK", entity.pk), ("SK", entity.sk))
-        self.base = [(attr, _Template(t, op_id)) for attr, t in pairs if t is not None]
-        self.gsis = []
-        for gsi in entity.gsis:
-            templates = (("PK", gsi.pk), ("SK", gsi.sk))
-            present = [(f"{gsi.index_name}{s}", _Template(t, op_id)) for s, t in templates if t]
-            if present:
-                self.gsis.append(present)
-
-    def derive(self, record: Mapping[str, Any], params: Params, element: Element) -> dict[str, AV]:
-        op_id = self.op_id
-        out: dict[str, AV] = {}
-        for attr, template in self.base:
-            value = template.resolve(record, params, element)
-            if type(value) is _Missing:
-                raise ParameterValidationError(
-                    f"{op_id}: cannot derive key attribute '{attr}' of entity "
-                    f"'{self.entity.name}': template '{template.template.text}' references "
-                    f"unbound field '{value.name}'"
-                )
-            out[attr] = _key_av(value, op_id, attr)
-        for present in self.gsis:
-            values = []
-            for attr, template in present:
-                value = template.resolve(record, params, element)
-                if type(value) is _Missing:
-                    break
-                values.append((attr, value))
-            else:
-                for attr, value in values:
-                    out[attr] = _key_av(value, op_id, attr)
-        return out
-
-
-class _Regsi:
-    """Compiled section 10.3 GSI re-derivation for a static set of changed fields."""
-
-    __slots__ = ("affected", "op_id")
-
-    def __init__(self, entity: EntityPlan | None, changed: tuple[str, ...], op_id: str) -> None:
-        self.op_id = op_id
-        self.affected = []
-        for gsi in entity.gsis if entity is not None else ():
-            hit = [d for d in gsi.dependencies if d in changed]
-            if not hit:
-                continue
-            finds = [(_derived(d), d) for d in gsi.dependencies]
-            templates = [
-                (f"{gsi.index_name}{s.upper()}", s, _Template(t, op_id))
-                for s, t in (("pk", gsi.pk), ("sk", gsi.sk))
-                if t is not None
-            ]
-            self.affected.append((gsi.index_name, hit, finds, templates))
-
-    def sets(
-        self, changes: Mapping[str, Any], params: Params, element: Element
-    ) -> list[tuple[str, str, AV]]:
-        """``(alias suffix, attribute, AV)`` per re-derived key, in alias order."""
-        out = []
-        for n, (index_name, hit, finds, templates) in enumerate(self.affected):
-            missing = [d for find, d in finds if find(changes, params, element) is None]
-            if missing:
-                pronoun = "them" if len(missing) > 1 else "it"
-                raise ParameterValidationError(
-                    f"{self.op_id}: updating {_quoted(hit)} affects index '{index_name}' "
-                    f"(also depends on {_quoted(missing)}); provide {pronoun}, or use "
-                    "read-modify-write."
-                )
-            for attr, suffix, template in templates:
-                value = template.resolve(changes, params, element)
-                out.append((f"{n}{suffix}", attr, _key_av(value, self.op_id, attr)))
-        return out
-
-
-def _quoted(names: list[str]) -> str:
-    return ", ".join(f"'{n}'" for n in names)
+        print(source_of(runtime._engine, "addMembers"))
+    """
+    plan = engine.catalog.transactions[transaction_id]
+    return "\n".join(source.listing() for source in compiled(engine, plan).sources)
 
 
 # --- the builder of one spec item -------------------------------------------------------------
@@ -293,10 +202,10 @@ class _Builder:
         self.fields = [
             (name, getter(v, op_id), keyed and name in self.key_attributes) for name, v in item.item
         ]
-        self.keys = _Keys(entity, op_id) if entity is not None and entity.pk and not keyed else None
+        self.keys = Keys(entity, op_id) if entity is not None and entity.pk and not keyed else None
         self.key = [(attr, getter(v, op_id)) for attr, v in item.key]
         self.changes = [(name, getter(v, op_id)) for name, v in item.changes]
-        self.regsi = _Regsi(entity, tuple(name for name, _ in item.changes), op_id)
+        self.regsi = Regsi(entity, tuple(name for name, _ in item.changes), op_id)
         self.adds = [(name, v, getter(v, op_id)) for name, v in item.add]
         self.condition = _condition(item.condition, op_id)
         # Re-derived GSI keys may read element fields by bare name (section 25.3).
@@ -316,7 +225,7 @@ class _Builder:
         if kind == "Put":
             body_item, body = self._put(params, element)
             return Built("Put", body, self._target(body_item), origin)
-        key = {attr: _key_av(get(params, element), self.op_id, attr) for attr, get in self.key}
+        key = {attr: key_av(get(params, element), self.op_id, attr) for attr, get in self.key}
         if kind == "Update":
             actions, body = self._update(params, element, key)
             return Built("Update", body, self._target(key), origin, actions)
@@ -328,12 +237,13 @@ class _Builder:
         attrs = self.key_attributes
         pk = item[attrs[0]]
         text_pk = pk.get("S")
-        pk_id = ("S", text_pk) if type(text_pk) is str else canonical(pk)
+        pk_kind, pk_id = ("S", text_pk) if type(text_pk) is str else canonical(pk)
         if len(attrs) == 1:
-            return (self.table, pk_id, None)
+            return (self.table, pk_kind, pk_id)
         sk = item[attrs[1]]
         text_sk = sk.get("S")
-        return (self.table, pk_id, ("S", text_sk) if type(text_sk) is str else canonical(sk))
+        sk_kind, sk_id = ("S", text_sk) if type(text_sk) is str else canonical(sk)
+        return (self.table, pk_kind, pk_id, sk_kind, sk_id)
 
     def _resolved_condition(self, params: Params, element: Element) -> Condition | None:
         if self.condition is None:
@@ -364,7 +274,7 @@ class _Builder:
             if type(value) is str and (value or not is_key):
                 body_item[name] = {"S": value}
             elif is_key:
-                body_item[name] = _key_av(value, op_id, name)
+                body_item[name] = key_av(value, op_id, name)
             else:
                 body_item[name] = serialize(value, op_id=op_id)
         if self.keys is not None:
@@ -459,6 +369,10 @@ def _delta(  # noqa: PLR0917 - private, called from two places
     raise ParameterValidationError(
         f"{op_id}: ADD delta for '{attribute}' must be a number, got {resolved!r}"
     )
+
+
+#: What generated item code constructs and calls (``_txcompile``).
+_CLASSES: dict[str, Any] = {"_Built": Built, "_Actions": Actions, "_delta": _delta}
 
 
 def update_body(

@@ -248,9 +248,8 @@ def run_demo(out: Callable[[str], None] = print) -> int:
             shape = f"{len(keys)} keys" if isinstance(keys, list) else json.dumps(keys)
             read = "BatchGetItem" if isinstance(keys, list) else "GetItem"
             out(f"{name:<{W}}{read:<13}{shape}")
-            out(
-                f"{'':<{W}}-> {_show(runtime.execute_query_method, contract, method, keys, method_params)}"
-            )
+            shown = _show(runtime.execute_query_method, contract, method, keys, method_params)
+            out(f"{'':<{W}}-> {shown}")
         created = runtime.execute_query("getUser", {"userId": "u1"})
         out(f"\nread back after createUser: {json.dumps(to_jsonable(created))}")
         group = runtime.execute_query("getGroup", {"groupId": "eng"}, {"numbers": "native"})
