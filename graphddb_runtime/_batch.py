@@ -32,6 +32,7 @@ __all__ = [
     "batch_write",
     "canonical",
     "collapse_writes",
+    "identity_function",
     "key_identity",
 ]
 
@@ -71,7 +72,33 @@ def canonical(av: Mapping[str, Any]) -> tuple[str, Any]:
 
 def key_identity(item: Mapping[str, Any], attributes: Sequence[str]) -> tuple[Any, ...]:
     """The identity of a key (or of the key attributes of an item), both as AV maps."""
-    return tuple((name, canonical(item[name])) for name in sorted(attributes) if name in item)
+    return _identity(item, sorted(attributes))
+
+
+def _canonical(av: Any) -> tuple[str, Any]:
+    """:func:`canonical`, with the common ``{"S": text}`` shape decided inline."""
+    if type(av) is dict and len(av) == 1 and "S" in av:
+        return ("S", av["S"])
+    return canonical(av)
+
+
+def identity_function(attributes: Sequence[str]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """``lambda item: key_identity(item, attributes)``, with the attributes sorted once."""
+    names = tuple(sorted(attributes))
+    if len(names) == 2:
+        first, second = names
+
+        def pair(item: Mapping[str, Any]) -> tuple[Any, ...]:
+            if first in item and second in item:
+                return ((first, _canonical(item[first])), (second, _canonical(item[second])))
+            return _identity(item, names)
+
+        return pair
+    return lambda item: _identity(item, names)
+
+
+def _identity(item: Mapping[str, Any], names: Sequence[str]) -> tuple[Any, ...]:
+    return tuple([(name, _canonical(item[name])) for name in names if name in item])
 
 
 # --- BatchGetItem (section 21.1) --------------------------------------------------------------

@@ -214,6 +214,8 @@ class _Call:
                 self.params,
                 result,
                 consistent=self.opts.consistent,
+                hooks=self.hooks,
+                context=self.context,
             )
         return result
 

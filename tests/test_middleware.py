@@ -3600,4 +3600,6 @@ def test_relation_hooks_of_concurrent_ops_run_on_worker_threads_sharing_one_cont
     assert {context for _, _, context in seen} == set(contexts)
     stage = [thread for path, thread, _ in seen if len(path) == 2]
     assert len(stage) == 3 and len(set(stage)) == 3
-    assert caller_thread not in stage
+    # The calling thread is one of the fan-out's workers (map_with_concurrency lets the caller
+    # work, so nested fan-out cannot deadlock); the barrier proves the three ran concurrently.
+    assert len(set(stage) - {caller_thread}) >= 2
