@@ -17,7 +17,15 @@ from ._templates import Template, text, unbound
 from .errors import UnboundParameterError
 from .spec.plans import Literal, ParamRef, Value, thaw
 
-__all__ = ["Getter", "Lookup", "getter", "lookup", "param_unbound", "text_getter"]
+__all__ = [
+    "Getter",
+    "Lookup",
+    "getter",
+    "lookup",
+    "param_unbound",
+    "result_lookup",
+    "text_getter",
+]
 
 Params = Mapping[str, Any]
 Element = Mapping[str, Any] | None
@@ -43,10 +51,23 @@ def lookup(name: str) -> Lookup:
     return param
 
 
-def getter(value: Value | ParamRef, op_id: str) -> Getter:
-    """Typed resolution of a spec value (``_requests.value_of``)."""
+def result_lookup(name: str) -> Lookup:
+    """Relation bindings (section 16.4): ``{result.f}`` reads the parent record (passed in the
+    second position), anything else the caller params."""
+    if name.startswith("result."):
+        field = name[7:]
+        return lambda params, parent: parent.get(field)  # type: ignore[union-attr]
+    return lambda params, parent: params.get(name)
+
+
+Finder = Callable[[str], Lookup]
+
+
+def getter(value: Value | ParamRef, op_id: str, find: Finder = lookup) -> Getter:
+    """Typed resolution of a spec value (``_requests.value_of``); ``find`` says where each name
+    is looked up (:func:`lookup` for transactions, :func:`result_lookup` for relations)."""
     if type(value) is ParamRef:
-        return _param_ref(value.name, op_id)
+        return _param_ref(value.name, op_id, find)
     if type(value) is Literal:
         constant = thaw(value.value)
         return lambda params, element: constant
@@ -55,8 +76,8 @@ def getter(value: Value | ParamRef, op_id: str) -> Getter:
         literal = value.text
         return lambda params, element: literal
     if value.whole:
-        return _whole(value, op_id)
-    return _mixed(value, op_id)
+        return _whole(value, op_id, find)
+    return _mixed(value, op_id, find)
 
 
 def text_getter(template: Template, op_id: str) -> Getter:
@@ -80,8 +101,8 @@ def param_unbound(op_id: str, name: str) -> UnboundParameterError:
     return UnboundParameterError(f"{op_id}: '$param' references unbound parameter '{name}'")
 
 
-def _param_ref(name: str, op_id: str) -> Getter:
-    find = lookup(name)
+def _param_ref(name: str, op_id: str, finder: Finder) -> Getter:
+    find = finder(name)
 
     def get(params: Params, element: Element) -> Any:
         value = find(params, element)
@@ -92,9 +113,9 @@ def _param_ref(name: str, op_id: str) -> Getter:
     return get
 
 
-def _whole(template: Template, op_id: str) -> Getter:
+def _whole(template: Template, op_id: str, finder: Finder = lookup) -> Getter:
     name = template.names[0]
-    find = lookup(name)
+    find = finder(name)
 
     def get(params: Params, element: Element) -> Any:
         value = find(params, element)
@@ -105,10 +126,10 @@ def _whole(template: Template, op_id: str) -> Getter:
     return get
 
 
-def _mixed(template: Template, op_id: str) -> Getter:
+def _mixed(template: Template, op_id: str, finder: Finder = lookup) -> Getter:
     head = template.literals[0]
     parts = [
-        (lookup(name), name, tail)
+        (finder(name), name, tail)
         for name, tail in zip(template.names, template.literals[1:], strict=True)
     ]
 

@@ -31,10 +31,11 @@ from ._codec import (
     serialize,
     serialize_key,
 )
+from ._getters import getter, result_lookup
 from ._templates import Template, text, unbound
 from .cursor import mint_cursor
-from .errors import ParameterValidationError, UnboundParameterError
-from .spec.plans import Literal, ParamRef, QueryPlan, ReadOpPlan, Value, thaw
+from .errors import ParameterValidationError
+from .spec.plans import Literal, ParamRef, QueryPlan, ReadOpPlan, Value
 
 if TYPE_CHECKING:
     from ._reads import Engine
@@ -72,72 +73,12 @@ def compiled_legs(engine: Engine, plan: QueryPlan) -> dict[int, ConnectionLeg | 
 
 
 def _lookup(name: str) -> Getter:
-    """``{result.f}`` reads the parent record, anything else the caller params (``Bindings``)."""
-    if name.startswith("result."):
-        field = name[7:]
-        return lambda params, parent: parent.get(field)
-    return lambda params, parent: params.get(name)
+    return result_lookup(name)
 
 
 def _typed(value: Value | ParamRef, op_id: str) -> Getter:
     """``_requests.value_of`` against ``Bindings(params, parent=parent)``."""
-    if type(value) is ParamRef:
-        name = value.name
-        find = _lookup(name)
-
-        def param_ref(params: Params, parent: Parent) -> Any:
-            bound = find(params, parent)
-            if bound is None:
-                raise UnboundParameterError(
-                    f"{op_id}: '$param' references unbound parameter '{name}'"
-                )
-            return bound
-
-        return param_ref
-    if type(value) is Literal:
-        frozen = value.value
-        return lambda params, parent: thaw(frozen)
-    assert type(value) is Template
-    if not value.names:
-        literal = value.text
-        return lambda params, parent: literal
-    if value.whole:
-        return _whole(value, op_id)
-    return _mixed(value, op_id)
-
-
-def _whole(template: Template, op_id: str) -> Getter:
-    name = template.names[0]
-    find = _lookup(name)
-
-    def whole(params: Params, parent: Parent) -> Any:
-        value = find(params, parent)
-        if value is None:
-            raise unbound(op_id, template, name)
-        return value
-
-    return whole
-
-
-def _mixed(template: Template, op_id: str) -> Getter:
-    head = template.literals[0]
-    parts = tuple(
-        (_lookup(name), name, tail)
-        for name, tail in zip(template.names, template.literals[1:], strict=True)
-    )
-
-    def mixed(params: Params, parent: Parent) -> str:
-        out = head
-        for find, name, tail in parts:
-            value = find(params, parent)
-            if value is None:
-                raise unbound(op_id, template, name)
-            if type(value) is not str:
-                value = text(value, op_id=op_id, template=template)
-            out += value + tail
-        return out
-
-    return mixed
+    return getter(value, op_id, result_lookup)
 
 
 def _constant(value: Value | ParamRef) -> bool:
