@@ -56,6 +56,7 @@ from graphddb_runtime.demo import SEED
 
 from ._cases import SPECS
 from ._fake_dynamo import FakeDynamo
+from ._golden import ACCESS
 
 Hook = Callable[..., Any]
 UTC = timezone.utc
@@ -1523,36 +1524,6 @@ def permissions_query(group: str) -> dict[str, Any]:
         "Limit": 20,
         "FilterExpression": "attribute_exists(#f0)",
     }
-
-
-ACCESS: dict[str, Any] = {
-    "userId": "alice",
-    "name": "Alice",
-    "status": "active",
-    "groups": {
-        "items": [
-            {
-                "groupId": "eng",
-                "role": "admin",
-                "group": {"groupId": "eng", "name": "Engineering"},
-                "permissions": {
-                    "items": [
-                        {"resource": "codebase", "action": "read"},
-                        {"resource": "codebase", "action": "write"},
-                    ],
-                    "cursor": None,
-                },
-            },
-            {
-                "groupId": "ops",
-                "role": "member",
-                "group": {"groupId": "ops", "name": "Operations"},
-                "permissions": {"items": [], "cursor": None},
-            },
-        ],
-        "cursor": None,
-    },
-}
 
 
 def _by_path(spy: Spy, label: str) -> dict[tuple[str, ...], list[Any]]:
