@@ -69,3 +69,11 @@ def test_bench_cold_start_runs_in_fresh_processes(capsys: pytest.CaptureFixture[
     out = capsys.readouterr().out
     assert "section 43 example" in out and "synthetic, 500 ops" in out
     assert "(3+4)/(1+2)" in out and "goal:" in out
+
+
+def test_bench_middleware_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    bench_middleware = _script("bench_middleware")
+    assert bench_middleware.main(["--quick"]) in (0, 1)  # 1 only means a goal was missed
+    out = capsys.readouterr().out
+    assert "transport: botocore" in out and "transport: cpu" in out
+    assert "Put + GSI derivation" in out and "goal: runtime / core" in out
