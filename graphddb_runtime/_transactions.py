@@ -224,12 +224,19 @@ def build_transaction(
     return items
 
 
-def _origin(reason: CancellationReason, items: list[Built]) -> CancellationReason:
-    """Map a reason back to its spec item and forEach element (section 13.3)."""
-    if reason.index >= len(items):
-        return reason
-    spec_item, element = items[reason.index].origin
-    return dataclasses.replace(reason, spec_item=spec_item, element=element)
+def map_reasons(exc: TransactionCanceledError, items: list[Built], *, known: bool = True) -> None:
+    """Point each cancellation reason at its spec item and forEach element (section 13.3).
+
+    ``known=False`` (a W3 hook changed the number of items) leaves both ``None``.
+    """
+
+    def mapped(reason: CancellationReason) -> CancellationReason:
+        if reason.index >= len(items):
+            return reason
+        spec_item, element = items[reason.index].origin if known else (None, None)
+        return dataclasses.replace(reason, spec_item=spec_item, element=element)
+
+    exc.reasons = tuple(mapped(reason) for reason in exc.reasons)
 
 
 def execute_transaction(
@@ -252,15 +259,6 @@ def execute_transaction(
     try:
         engine.sender.transact_write_items(plan.id, request)
     except TransactionCanceledError as exc:
-        exc.reasons = tuple(
-            dataclasses.replace(
-                reason,
-                spec_item=items[reason.index].origin[0],
-                element=items[reason.index].origin[1],
-            )
-            if reason.index < len(items)
-            else reason
-            for reason in exc.reasons
-        )
+        map_reasons(exc, items)
         raise
     return None

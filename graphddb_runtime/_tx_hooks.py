@@ -25,7 +25,13 @@ from typing import TYPE_CHECKING, Any
 from ._codec import deserialize_item
 from ._options import common_options
 from ._params import check_element, check_param
-from ._transactions import build_transaction, collapse, preflight, transaction_token
+from ._transactions import (
+    build_transaction,
+    collapse,
+    map_reasons,
+    preflight,
+    transaction_token,
+)
 from ._txitems import Built, _Builder, compiled
 from ._write_hooks import persist
 from .errors import GraphDDBError, TransactionCanceledError
@@ -109,7 +115,7 @@ def execute_transaction(
         try:
             return engine.sender.transact_write_items(op_id, request)
         except TransactionCanceledError as exc:
-            _map_reasons(exc, items, same_count=len(sent) == len(items))
+            map_reasons(exc, items, known=len(sent) == len(items))
             raise
 
     persist(engine, plan.id, pctx, hooks, send)
@@ -129,20 +135,6 @@ def _expanded(builders: list[_Builder], params: Mapping[str, Any]) -> Iterator[_
         for index, element in enumerate(params.get(source) or ()):
             if builder.holds(params, element):
                 yield _Op(builder, element, index)
-
-
-def _map_reasons(exc: TransactionCanceledError, items: list[Built], *, same_count: bool) -> None:
-    """Section 13.3: reasons point at spec items, unless W3 changed the number of items."""
-    exc.reasons = tuple(
-        dataclasses.replace(
-            reason,
-            spec_item=items[reason.index].origin[0] if same_count else None,
-            element=items[reason.index].origin[1] if same_count else None,
-        )
-        if reason.index < len(items)
-        else reason
-        for reason in exc.reasons
-    )
 
 
 # --- rebuilding one op from its (possibly rewritten) input --------------------------------------

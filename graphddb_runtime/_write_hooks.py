@@ -176,34 +176,21 @@ def _effective_request(
             extra=extra,
         )
         return plan, request
-    if source == "put":
+    if source == "put":  # put -> update or delete: the key comes from the item record
         assert entity is not None
         record, derived = put_record(plan, entity, effective, op_id, overrides)
         base = dict(derived[: 2 if entity.sk is not None else 1])
         key = tuple((attr, Literal(value=value)) for attr, value in base.items())
-        if target == "update":
-            sets = {**record, **extra, **changes}
-            plan = dataclasses.replace(plan, type="UpdateItem", key=key, item=(), changes=())
-            return plan, update_request(
-                plan,
-                entity,
-                effective,
-                table=table,
-                return_values=return_values,
-                op_id=op_id,
-                extra_changes={k: v for k, v in sets.items() if k not in base},
-            )
-        plan = dataclasses.replace(plan, type="DeleteItem", key=key, item=())
-        return plan, delete_request(
-            plan, effective, table=table, return_values=_old_only(return_values), op_id=op_id
-        )
+        plan = dataclasses.replace(plan, key=key, item=())
+        sets = {**record, **extra, **changes}  # SET every non-key item field, then changes
+        changes = {name: value for name, value in sets.items() if name not in base}
     if target == "delete":
         plan = dataclasses.replace(plan, type="DeleteItem", changes=())
         return plan, delete_request(
             plan, effective, table=table, return_values=_old_only(return_values), op_id=op_id
         )
-    if source == "delete":  # delete -> update: a soft delete
-        plan = dataclasses.replace(plan, type="UpdateItem", changes=())
+    # update, or a soft delete (delete -> update): SET the input's changes on the same key
+    plan = dataclasses.replace(plan, type="UpdateItem")
     return plan, update_request(
         plan,
         entity,
