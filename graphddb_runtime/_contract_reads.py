@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._batch import Batching, batch_get, key_identity
 from ._codec import deserialize_item, hydrate, native_numbers, serialize_key
+from ._options import common_options, read_flags
 from ._params import validate_params
 from ._pipeline import fetch_page, request_hooks
 from ._requests import batch_get_request, get_item_request, key_map, query_request, value_of
@@ -95,35 +96,20 @@ class MethodOptions:
 
 def method_options(op_id: str, params: object, default_numbers: str) -> MethodOptions:
     """Type-check the known retrieval options; unknown keys are ignored."""
-    if params is None:
-        params = {}
-    if not isinstance(params, Mapping):
+    if params is not None and not isinstance(params, Mapping):
         raise ParameterValidationError(f"{op_id}: params must be a mapping or None")
-    consistent = params.get("consistentRead")
-    if consistent is not None and not isinstance(consistent, bool):
-        raise ParameterValidationError(f"{op_id}: 'consistentRead' must be a boolean")
-    limit = params.get("limit")
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
-        raise ParameterValidationError(f"{op_id}: 'limit' must be a positive integer")
-    after = params.get("after")
+    checked, numbers, context = common_options(op_id, params, default_numbers)
+    limit, order, consistent = read_flags(op_id, checked)
+    after = checked.get("after")
     if after is not None and not isinstance(after, str):
         raise ParameterValidationError(f"{op_id}: 'after' must be a string (a per-key cursor)")
-    order = params.get("order")
-    if order is not None and order not in ("asc", "desc"):
-        raise ParameterValidationError(f"{op_id}: 'order' must be 'asc' or 'desc'")
-    context = params.get("context")
-    if context is not None and not isinstance(context, Mapping):
-        raise ParameterValidationError(f"{op_id}: 'context' must be a mapping")
-    numbers = params.get("numbers")
-    if numbers is not None and numbers not in ("decimal", "native"):
-        raise ParameterValidationError(f"{op_id}: 'numbers' must be 'decimal' or 'native'")
     return MethodOptions(
-        consistent=consistent is True,
+        consistent=consistent,
         limit=limit,
         after=after or None,
         order=order,
         context=context if context is not None else {},
-        numbers=numbers or default_numbers,
+        numbers=numbers,
     )
 
 

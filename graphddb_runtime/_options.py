@@ -7,7 +7,7 @@ from typing import Any
 
 from .errors import ParameterValidationError
 
-__all__ = ["common_options"]
+__all__ = ["common_options", "read_flags"]
 
 _EMPTY: Mapping[str, Any] = {}
 
@@ -27,3 +27,17 @@ def common_options(
     if context is not None and not isinstance(context, Mapping):
         raise ParameterValidationError(f"{op_id}: option 'context' must be a mapping")
     return options, numbers or default_numbers, context
+
+
+def read_flags(op_id: str, options: Mapping[str, Any]) -> tuple[int | None, str | None, bool]:
+    """``(limit, order, consistentRead)`` of a read's options, type-checked (sections 7.4, 31.2)."""
+    limit = options.get("limit")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        raise ParameterValidationError(f"{op_id}: option 'limit' must be a positive integer")
+    order = options.get("order")
+    if order is not None and order not in ("asc", "desc"):
+        raise ParameterValidationError(f"{op_id}: option 'order' must be 'asc' or 'desc'")
+    consistent = options.get("consistentRead")
+    if consistent is not None and not isinstance(consistent, bool):
+        raise ParameterValidationError(f"{op_id}: option 'consistentRead' must be a boolean")
+    return limit, order, consistent is True

@@ -13,7 +13,7 @@ from typing import Any
 
 from ._client import Sender
 from ._codec import native_numbers, serialize_key
-from ._options import common_options
+from ._options import common_options, read_flags
 from ._params import validate_params
 from ._pipeline import fetch_page, request_hooks
 from ._relations import assemble
@@ -68,20 +68,12 @@ class ReadOptions:
 def read_options(op_id: str, options: object, limits: RuntimeLimits) -> ReadOptions:
     """Validate ``execute_query`` options (section 7.4); unknown keys are ignored."""
     options, numbers, context = common_options(op_id, options, limits.numbers)
-    limit = options.get("limit")
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
-        raise ParameterValidationError(f"{op_id}: option 'limit' must be a positive integer")
-    order = options.get("order")
-    if order is not None and order not in ("asc", "desc"):
-        raise ParameterValidationError(f"{op_id}: option 'order' must be 'asc' or 'desc'")
-    consistent = options.get("consistentRead")
-    if consistent is not None and not isinstance(consistent, bool):
-        raise ParameterValidationError(f"{op_id}: option 'consistentRead' must be a boolean")
+    limit, order, consistent = read_flags(op_id, options)
     return ReadOptions(
         cursor=options.get("cursor"),
         limit=limit,
         order=order,
-        consistent=consistent is True,
+        consistent=consistent,
         numbers=numbers,
         context=context,
     )
