@@ -10,19 +10,15 @@ from __future__ import annotations
 import asyncio
 import base64
 import copy
-import hashlib
-import hmac
 import json
 import threading
-from collections.abc import Callable, Mapping
-from datetime import datetime, timezone
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
@@ -49,87 +45,33 @@ from graphddb_runtime import (
 )
 from graphddb_runtime.demo import SEED
 
+from ._contract_golden import (
+    ALICE,
+    ALICE_INNER,
+    ENG,
+    ENG_ALICE,
+    ENG_BOB,
+    ENG_ENVELOPE,
+    EXTRA_ROWS,
+    GROUP_FIELDS,
+    JOINED,
+    MEMBER_FIELDS,
+    OPS,
+    OPS_ALICE,
+    TABLE,
+    USER_FIELDS,
+)
+from ._contract_golden import av_item as _av_item
+from ._contract_golden import batch_request as _batch
+from ._contract_golden import key as _key
+from ._contract_golden import sign as _sign
 from ._fake_dynamo import FakeDynamo
 
 AV = dict[str, Any]
-UTC = timezone.utc
-TABLE = "app-prod"
 SPECS = Path(__file__).resolve().parent / "specs" / "contracts"
 MANIFEST, OPERATIONS = SPECS / "manifest.json", SPECS / "operations.json"
 OPS_JSON: dict[str, Any] = json.loads(OPERATIONS.read_text(encoding="utf-8"))
 MANIFEST_JSON: dict[str, Any] = json.loads(MANIFEST.read_text(encoding="utf-8"))
-JOINED = "2024-05-01T00:00:00.000Z"
-
-# Section 12.1 / 32 exact strings.
-ALICE_INNER = "eyJQSyI6IkdST1VQI2VuZyIsIlNLIjoiVVNFUiNhbGljZSJ9"
-ENG_ENVELOPE = (
-    "eyJrZXkiOiJ7XCJncm91cElkXCI6XCJlbmdcIn0iLCJpbm5lciI6ImV5SlFTeUk2SWtkU1QxVlFJMlZ1WnlJc0lsTk"
-    "xJam9pVlZORlVpTmhiR2xqWlNKOSJ9"
-)
-
-# Hydrated records of section 43.3.
-ENG = {"groupId": "eng", "name": "Engineering", "memberCount": Decimal("2")}
-OPS = {"groupId": "ops", "name": "Operations", "memberCount": Decimal("5")}
-ALICE = {
-    "userId": "alice",
-    "name": "Alice",
-    "email": "alice@example.com",
-    "status": "active",
-    "createdAt": datetime(2023, 11, 20, 8, 0, tzinfo=UTC),
-}
-ENG_ALICE = {
-    "groupId": "eng",
-    "userId": "alice",
-    "role": "admin",
-    "joinedAt": datetime(2024, 3, 1, 9, 30, tzinfo=UTC),
-}
-OPS_ALICE = {
-    "groupId": "ops",
-    "userId": "alice",
-    "role": "member",
-    "joinedAt": datetime(2024, 4, 1, tzinfo=UTC),
-}
-ENG_BOB = {
-    "groupId": "eng",
-    "userId": "bob",
-    "role": "member",
-    "joinedAt": datetime(2024, 3, 2, tzinfo=UTC),
-}
-
-GROUP_FIELDS = ("groupId", "name", "memberCount", "PK", "SK")
-USER_FIELDS = ("userId", "name", "email", "status", "createdAt", "PK", "SK")
-MEMBER_FIELDS = ("groupId", "userId", "role", "joinedAt", "PK", "SK")
-
-EXTRA_ROWS: list[dict[str, Any]] = [
-    {
-        "PK": "PROJECT#p1",
-        "SK": "META",
-        "projectId": "p1",
-        "name": "Apollo",
-        "owner": {"groupId": "eng", "team": {"name": "core"}},
-        "leadUserId": "alice",
-    },
-    {
-        "PK": "PROJECT#p2",
-        "SK": "META",
-        "projectId": "p2",
-        "name": "Borealis",
-        "owner": {"groupId": "ops"},
-        "leadUserId": "zed",
-    },
-    {"PK": "PROJECT#p3", "SK": "META", "projectId": "p3", "name": "Comet", "leadUserId": "alice"},
-    {"PK": "COUNTER#5", "SK": "META", "n": 5, "label": "five"},
-]
-
-_SERIALIZER = TypeSerializer()
-
-
-def _av_item(row: Mapping[str, Any]) -> AV:
-    return {name: _SERIALIZER.serialize(value) for name, value in row.items()}
-
-
-def _key(pk: str, sk: str) -> AV:
-    return {"PK": {"S": pk}, "SK": {"S": sk}}
 
 
 def _group_key(group: str) -> AV:
@@ -142,18 +84,6 @@ def _user_key(user: str) -> AV:
 
 def _member_key(group: str, user: str) -> AV:
     return _key(f"GROUP#{group}", f"USER#{user}")
-
-
-def _batch(keys: list[AV], fields: tuple[str, ...], *, consistent: bool = False) -> dict[str, Any]:
-    names = {f"#p{i}": name for i, name in enumerate(fields)}
-    entry: dict[str, Any] = {
-        "Keys": keys,
-        "ProjectionExpression": ", ".join(names),
-        "ExpressionAttributeNames": names,
-    }
-    if consistent:
-        entry["ConsistentRead"] = True
-    return {"RequestItems": {TABLE: entry}}
 
 
 def _members_query(group: str, **extra: Any) -> dict[str, Any]:
@@ -184,12 +114,6 @@ def _client_error(code: str, operation: str, message: str = "boom") -> ClientErr
         {"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"RequestId": "req-1"}},
         operation,
     )
-
-
-def _sign(payload: str, secret: str, scope: str) -> str:
-    """Section 12.3, computed independently of the library."""
-    mac = hmac.new(secret.encode(), (scope + "\n" + payload).encode(), hashlib.sha256).digest()
-    return payload + "." + base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
 
 
 def _available_contracts() -> str:
