@@ -56,7 +56,7 @@ from graphddb_runtime.demo import SEED
 
 from ._cases import SPECS
 from ._fake_dynamo import FakeDynamo
-from ._golden import ACCESS
+from ._golden import ACCESS, CREATE_USER, CREATE_USER_PARAMS
 
 Hook = Callable[..., Any]
 UTC = timezone.utc
@@ -283,29 +283,8 @@ class Boom(Exception):
 
 # --- requests of section 43.4 (and their relatives) -----------------------------------------------
 
-USER: dict[str, Any] = {
-    "userId": "u1",
-    "name": "Ada",
-    "email": "ada@example.com",
-    "createdAt": "2024-01-02T03:04:05.000Z",
-}
-USER_ITEM: dict[str, Any] = {
-    "userId": {"S": "u1"},
-    "name": {"S": "Ada"},
-    "email": {"S": "ada@example.com"},
-    "status": {"S": "active"},
-    "createdAt": {"S": "2024-01-02T03:04:05.000Z"},
-    "PK": {"S": "USER#u1"},
-    "SK": {"S": "PROFILE"},
-    "GSI1PK": {"S": "EMAIL#ada@example.com"},
-    "GSI1SK": {"S": "PROFILE"},
-}
-CREATE_USER: dict[str, Any] = {
-    "TableName": TABLE,
-    "Item": USER_ITEM,
-    "ExpressionAttributeNames": {"#pk": "PK"},
-    "ConditionExpression": "attribute_not_exists(#pk)",
-}
+USER: dict[str, Any] = CREATE_USER_PARAMS
+USER_ITEM: dict[str, Any] = CREATE_USER["Item"]
 ORDER: dict[str, Any] = {
     "orderId": "o1",
     "tenantId": "t1",
