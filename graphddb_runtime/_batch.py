@@ -16,11 +16,11 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from ._client import Sender
+from ._dataclass import dataclass, field
 from .concurrency import map_with_concurrency
 from .errors import BatchIncompleteError
 from .limits import RuntimeLimits

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ._batch import Batching, batch_get, key_identity
 from ._codec import deserialize_item, hydrate, native_numbers, serialize_key
+from ._dataclass import dataclass
 from ._options import common_options, read_flags
 from ._params import validate_params
 from ._pipeline import fetch_page, request_hooks

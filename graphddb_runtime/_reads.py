@@ -8,11 +8,11 @@ page, hydrate; then the relation stages (Tier 2), assembled by ``_relations``.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from ._client import Sender
 from ._codec import native_numbers, serialize_key
+from ._dataclass import dataclass, field
 from ._options import common_options, read_flags
 from ._params import validate_params
 from ._pipeline import fetch_page, request_hooks

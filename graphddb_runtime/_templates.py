@@ -10,13 +10,13 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Protocol
 
 from ._codec import datetime_text
+from ._dataclass import dataclass
 from .errors import ParameterValidationError, UnboundParameterError
 
 __all__ = [

@@ -23,6 +23,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ._codec import deserialize_item
+from ._dataclass import dataclass
 from ._options import common_options
 from ._params import check_element, check_param
 from ._transactions import (
@@ -48,7 +49,7 @@ _KINDS = {"Put": "put", "Update": "update", "Delete": "delete"}
 _TYPES = {"put": "Put", "update": "Update", "delete": "Delete"}
 
 
-@dataclasses.dataclass(slots=True)
+@dataclass(slots=True)
 class _Op:
     """One expanded item: its builder and element; ``ctx`` for a logical op."""
 

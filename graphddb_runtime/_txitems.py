@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from ._batch import canonical
 from ._codec import serialize
+from ._dataclass import dataclass, field
 from ._getters import Element, Getter, Params, getter, text_getter
 from ._templates import Template, text
 from ._txderive import AV, Keys, Regsi, key_av

@@ -28,8 +28,9 @@ builtin, the new class also inherits that builtin so existing ``except`` clauses
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
+
+from ._dataclass import dataclass
 
 __all__ = [
     "BatchIncompleteError",

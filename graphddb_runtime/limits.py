@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from ._dataclass import dataclass
 from .errors import ConfigurationError
 
 __all__ = ["RELATION_TRAVERSAL_CONCURRENCY", "RuntimeLimits"]

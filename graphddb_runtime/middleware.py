@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Final
+
+from ._dataclass import dataclass, field
 
 __all__ = [
     "RECOVER_NONE",

@@ -7,9 +7,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from .._dataclass import dataclass
 from ..errors import SpecError, SpecIssue, sort_issues
 from ._build import build_catalog
 from ._context import Context

@@ -8,10 +8,10 @@ carry a shape error are *tainted*: the rules skip them, so no rule runs on data 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from .._dataclass import dataclass, field
 from .._templates import normalize, parse_template
 from ..errors import SpecIssue
 from ._shape import escape, pointer

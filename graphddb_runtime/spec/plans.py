@@ -8,10 +8,10 @@ values are held frozen (tuples, read-only mappings) and thawed per call by :func
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from .._dataclass import dataclass
 from .._templates import Template
 
 __all__ = [

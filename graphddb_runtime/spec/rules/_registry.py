@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
+from ..._dataclass import dataclass
 from ...errors import SpecIssue
 from .._context import Context
 

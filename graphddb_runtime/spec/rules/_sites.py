@@ -7,9 +7,9 @@ re-walking queries, commands and transactions themselves.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
+from ..._dataclass import dataclass
 from .._context import Context, Params, as_dict, as_list
 from .._shape import pointer
 
