@@ -91,6 +91,8 @@ def _fields(klass: type) -> list[_Spec] | None:
             ("ClassVar", "InitVar", "typing.", "dataclasses.")
         ):
             return None
+        if name in ("self", "_setattr", "_FACTORY") or name.startswith("_f_"):
+            return None  # would shadow a name the generated __init__ uses
         default: Any = klass.__dict__.get(name, MISSING)
         factory: Any = MISSING
         if isinstance(default, Field):

@@ -33,6 +33,14 @@ def _package_classes() -> list[type]:
 CLASSES = _package_classes()
 
 
+@pytest.fixture(autouse=True)
+def _registries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Classes declared by a test stay out of the package's registries."""
+    for name in ("FALLBACKS", "STALE"):
+        monkeypatch.setattr(_dataclass, name, list(getattr(_dataclass, name)))
+    monkeypatch.setattr(_dataclass, "SOURCES", dict(_dataclass.SOURCES))
+
+
 def _reference(cls: type) -> type:
     """The same declaration through the standard decorator."""
     fields = dataclasses.fields(cls)
@@ -155,10 +163,8 @@ def test_positional_fields_and_post_init() -> None:
     assert Pair.__hash__ is None  # mutable with __eq__, as the standard decorator
 
 
-def test_declarations_outside_the_subset_take_the_standard_decorator(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(_dataclass, "FALLBACKS", [])
+def test_declarations_outside_the_subset_take_the_standard_decorator() -> None:
+    _dataclass.FALLBACKS.clear()
 
     @_dataclass.dataclass(slots=True)
     class WithClassVar:
@@ -180,21 +186,23 @@ def test_declarations_outside_the_subset_take_the_standard_decorator(
     class Derived(Base):
         x: int
 
+    @_dataclass.dataclass(slots=True)
+    class Shadowing:
+        self: int
+
     assert [q.rsplit(".", 1)[-1] for q in _dataclass.FALLBACKS] == [
         "WithClassVar",
         "WithFieldOption",
         "WithoutSlots",
         "Derived",
+        "Shadowing",
     ]
     assert repr(WithFieldOption(3)).endswith("WithFieldOption()")
     assert WithClassVar.registry == {}
     assert WithoutSlots(1).__dict__ == {"x": 1}
 
 
-def test_a_required_field_after_a_default_is_the_standard_type_error(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(_dataclass, "FALLBACKS", [])
+def test_a_required_field_after_a_default_is_the_standard_type_error() -> None:
     with pytest.raises(TypeError, match="non-default argument 'y' follows default argument"):
 
         @_dataclass.dataclass(slots=True)
@@ -205,7 +213,6 @@ def test_a_required_field_after_a_default_is_the_standard_type_error(
 
 def test_a_stale_precompiled_init_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
     """A class edited without regenerating ``_inits.py`` compiles its own ``__init__``."""
-    monkeypatch.setattr(_dataclass, "STALE", [])
     qualname = f"{__name__}.test_a_stale_precompiled_init_is_not_used.<locals>.Edited"
     monkeypatch.setitem(_dataclass._inits.INITS, qualname, ("0" * 16, lambda self, a: None))
 
@@ -215,4 +222,4 @@ def test_a_stale_precompiled_init_is_not_used(monkeypatch: pytest.MonkeyPatch) -
         b: int
 
     assert Edited(1, 2).b == 2
-    assert [qualname] == _dataclass.STALE
+    assert _dataclass.STALE[-1:] == [qualname]
