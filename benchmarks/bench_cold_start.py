@@ -33,19 +33,14 @@ from __future__ import annotations
 
 import argparse
 import compileall
-import contextlib
 import json
 import os
 import py_compile
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,7 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import boto3
 import synthetic
 
-from graphddb_runtime.local import create_tables
+from graphddb_runtime.local import create_tables, moto_server
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "generated"
@@ -173,35 +168,6 @@ def sample(scenario: Scenario, env: dict[str, str], cwd: Path) -> dict[str, Any]
     return times
 
 
-@contextlib.contextmanager
-def moto_server(env: dict[str, str]) -> Iterator[str]:
-    """A moto server process on 127.0.0.1 with the example's tables; yields its URL."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/moto-api/", timeout=1).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("moto server did not start") from None
-                time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
 def _cell(values: list[float], unit: str = "") -> str:
     """``median (min-max)``."""
     low, high = min(values), max(values)
@@ -243,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         ]
         env = _child_env(tmp)
         results: dict[str, list[dict[str, Any]]] = {s.name: [] for s in scenarios}
-        with moto_server(env) as url:
+        with moto_server() as url:
             table = _create_tables(url, example[0])
             scenarios.append(Scenario(FIRST_CALLS, compiled, url, table, "first-calls"))
             results[FIRST_CALLS] = []

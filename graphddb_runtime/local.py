@@ -6,6 +6,9 @@ The runtime itself never creates tables. This module is for demos, tests and loc
     create_tables(boto3.client("dynamodb", endpoint_url="http://127.0.0.1:8000"),
                   "generated/manifest.json", table_mapping={"AppTable": "app-dev"})
 
+:func:`moto_server` starts moto's DynamoDB-compatible server as a child process on 127.0.0.1 (moto
+is a development dependency, not the runtime's), for tests and benchmarks that want real HTTP.
+
 Each logical table gets ``PK`` (and ``SK`` when any entity has a sort key) and every GSI any of
 its entities declares (``<I>PK``/``<I>SK``, projection ALL), on-demand billing. A key attribute is
 a number (``N``) only when every entity template for it is one whole placeholder of a field whose
@@ -14,14 +17,21 @@ a number (``N``) only when every entity template for it is one whole placeholder
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ._templates import Template
 from .spec import load_spec
 from .spec.plans import Catalog, EntityPlan
 
-__all__ = ["create_tables", "table_definitions"]
+__all__ = ["create_tables", "moto_server", "table_definitions"]
 
 
 def _attribute_type(templates: list[tuple[EntityPlan, Template]]) -> str:
@@ -104,3 +114,41 @@ def create_tables(
         for name in created:
             waiter.wait(TableName=name, WaiterConfig={"Delay": 0.1, "MaxAttempts": 600})
     return created
+
+
+@contextlib.contextmanager
+def moto_server(*, timeout: float = 30) -> Iterator[str]:
+    """Run ``python -m moto.server`` on a free port of 127.0.0.1; yields its URL, then stops it.
+
+    The child gets no ``AWS_*`` variables from this process. Raises ``RuntimeError`` when the
+    server does not answer within ``timeout`` seconds (moto missing, for example).
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/moto-api/", timeout=1).close()
+                break
+            except OSError:  # URLError and connection errors while it starts
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("moto server did not start") from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
