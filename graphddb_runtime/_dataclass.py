@@ -22,7 +22,10 @@ only or not, defaults, ``<factory>`` defaults, ``__post_init__``), ``__repr__``,
 ``__match_args__`` and pickling. ``__dataclass_fields__`` is built on first access by running the
 standard decorator on a copy of the declaration, so :func:`dataclasses.fields`,
 :func:`dataclasses.replace` and :func:`dataclasses.asdict` work. ``tests/test_dataclass.py`` checks
-each of these against the standard decorator for every class of the package.
+each of these against the standard decorator for every class of the package. Two differences, both
+outside what the package relies on: a class without a docstring keeps ``__doc__`` empty (the
+standard decorator writes the signature there), and assigning an attribute that is not a field of
+a frozen instance raises ``AttributeError`` (CPython 3.11's decorator raises a ``TypeError``).
 """
 
 from __future__ import annotations
