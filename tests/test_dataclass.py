@@ -11,6 +11,7 @@ import dataclasses
 import importlib
 import inspect
 import pickle
+import re
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -223,3 +224,19 @@ def test_a_stale_precompiled_init_is_not_used(monkeypatch: pytest.MonkeyPatch) -
 
     assert Edited(1, 2).b == 2
     assert _dataclass.STALE[-1:] == [qualname]
+
+
+def test_the_package_declares_its_dataclasses_through_the_fast_decorator() -> None:
+    """A new ``from dataclasses import dataclass`` would put code generation back on import."""
+    package = Path(_dataclass.__file__).parent
+    offenders = [
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
+        if path.name != "_dataclass.py"
+        and re.search(
+            r"^from dataclasses import .*\bdataclass\b|@dataclasses\.dataclass",
+            path.read_text(encoding="utf-8"),
+            re.MULTILINE,
+        )
+    ]
+    assert offenders == []
