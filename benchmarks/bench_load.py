@@ -1,6 +1,6 @@
 """Construct time of GraphDDBRuntime next to plain ``json.load`` of the same two files.
 
-Scenarios: the worked example of FORMAT.md section 43, and a synthetic spec of 500 operations
+Scenarios: the worked example of docs/format.md section 43, and a synthetic spec of 500 operations
 (benchmarks/synthetic.py). Each construct runs with the process-wide caches cleared (parsed
 templates, the compiled shape checker), so every sample is a cold construct as in a Lambda init.
 Also reported: strict=True (full jsonschema validation) for comparison.

@@ -1,4 +1,4 @@
-"""What the middleware layer costs a call when no middleware is registered (FORMAT.md 35).
+"""What the middleware layer costs a call when no middleware is registered (docs/format.md 35).
 
 Three ways to run the same call, interleaved in one run:
 

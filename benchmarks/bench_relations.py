@@ -1,6 +1,6 @@
 """A four-op relation query through the runtime next to hand-written boto3 code doing the same work.
 
-Scenario: ``execute_query("getUserAccess", {"userId": "alice"})`` of the worked example (FORMAT.md
+Scenario: ``execute_query("getUserAccess", {"userId": "alice"})`` of the worked example (docs/format.md
 section 43.5), where alice belongs to 20 groups. The runtime sends 1 GetItem (the user), 1 Query
 on GSI1 (20 memberships), then, in one stage with at most 8 requests in flight (the spec's
 ``executionPlan``), 1 BatchGetItem for the 20 group items and 20 per-group permission Queries

@@ -1,4 +1,4 @@
-"""Batch executors: BatchGetItem and BatchWriteItem with retries (FORMAT.md section 21).
+"""Batch executors: BatchGetItem and BatchWriteItem with retries (docs/format.md section 21).
 
 Both split their (deduplicated) input into chunks, run the chunks with at most
 ``batch_concurrency`` in flight, retry only what DynamoDB reports as unprocessed after an

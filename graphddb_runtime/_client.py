@@ -1,6 +1,6 @@
 """The only module that calls the DynamoDB client, and the one place errors are translated.
 
-Every call's errors go through :func:`translated` (FORMAT.md section 13.2): botocore's
+Every call's errors go through :func:`translated` (docs/format.md section 13.2): botocore's
 ``ClientError`` and ``BotoCoreError`` become :class:`OperationExecutionError` subclasses raised
 ``from`` the original; anything else the client raises propagates unchanged.
 """

@@ -4,7 +4,7 @@ A transaction with ``forEach`` resolves every template of an item once per eleme
 through :class:`~graphddb_runtime._templates.Bindings` costs a few Python calls per name; the
 getters here decide once, at compile time, where each name is looked up, so a per-element
 resolution is one closure call per value. They implement exactly the semantics of
-``_templates.resolve`` / ``render`` and ``_requests.value_of`` (FORMAT.md section 5), with the
+``_templates.resolve`` / ``render`` and ``_requests.value_of`` (docs/format.md section 5), with the
 same error messages; ``tests/test_transactions.py`` pins them through the public API.
 """
 

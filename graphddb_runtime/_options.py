@@ -1,4 +1,4 @@
-"""Call options shared by every public call (FORMAT.md sections 7.4 and 10.5)."""
+"""Call options shared by every public call (docs/format.md sections 7.4 and 10.5)."""
 
 from __future__ import annotations
 

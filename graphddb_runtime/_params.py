@@ -1,4 +1,4 @@
-"""Caller parameter validation (FORMAT.md section 6.2), always before any DynamoDB call."""
+"""Caller parameter validation (docs/format.md section 6.2), always before any DynamoDB call."""
 
 from __future__ import annotations
 

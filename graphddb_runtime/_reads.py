@@ -1,4 +1,4 @@
-"""execute_query and explain for the root op (FORMAT.md sections 7, 12, 14, 22.2).
+"""execute_query and explain for the root op (docs/format.md sections 7, 12, 14, 22.2).
 
 Order of work per call: look up the plan, validate params and options, run the pre-flight
 checks and decode the cursor (all before any DynamoDB call), build the request, send it, decode,

@@ -1,4 +1,4 @@
-"""Relation legs: multi-operation assembly without N+1 (FORMAT.md sections 16 to 21, 23).
+"""Relation legs: multi-operation assembly without N+1 (docs/format.md sections 16 to 21, 23).
 
 After the root op, each stage of the plan runs as follows. Each op collects its parents from the
 tree as it stood at the end of the previous stage and builds its requests (pure: a bad parent

@@ -1,4 +1,4 @@
-"""Relation legs compiled once per runtime (FORMAT.md sections 16.4, 18 and 19).
+"""Relation legs compiled once per runtime (docs/format.md sections 16.4, 18 and 19).
 
 A relation op resolves the same templates for every parent of every call. :func:`compiled_legs`
 turns each relation op of a query plan into a :class:`ConnectionLeg` (hasMany) or a

@@ -1,6 +1,6 @@
 """Plan + bound params -> boto3 request kwargs. Pure functions: no I/O, no shared state.
 
-Every function returns a fresh dict whose key order is the one FORMAT.md gives (sections 7.5,
+Every function returns a fresh dict whose key order is the one docs/format.md gives (sections 7.5,
 7.6, 10.2 to 10.4 and 11), so ``explain()``, logs and snapshot tests see the exact request.
 """
 

@@ -1,4 +1,4 @@
-"""The ``{name}`` template language (FORMAT.md section 5): parsed once, resolved per call.
+"""The ``{name}`` template language (docs/format.md section 5): parsed once, resolved per call.
 
 A :class:`Template` is immutable; :func:`parse_template` caches by text because generated specs
 repeat the same templates many times. :func:`resolve` keeps a whole placeholder's type (a number

@@ -1,4 +1,4 @@
-"""execute_transaction: expand, collapse, pre-flight, send (FORMAT.md sections 24 to 28).
+"""execute_transaction: expand, collapse, pre-flight, send (docs/format.md sections 24 to 28).
 
 Order of work per call, all before any DynamoDB call: look up the plan, validate params and
 options, expand ``forEach`` / ``when`` into built items, collapse items that touch the same

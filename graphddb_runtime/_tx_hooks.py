@@ -1,4 +1,4 @@
-"""``execute_transaction`` with middleware (FORMAT.md section 40).
+"""``execute_transaction`` with middleware (docs/format.md section 40).
 
 1. Validation, expansion, collapse and pre-flight run first, without hooks; zero items means no
    hook and no call.

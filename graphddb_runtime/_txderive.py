@@ -1,4 +1,4 @@
-"""Key derivation inside transaction items (FORMAT.md sections 10.2, 10.3 and 25.3).
+"""Key derivation inside transaction items (docs/format.md sections 10.2, 10.3 and 25.3).
 
 The derivation environment is the record (or the resolved changes), then the ``forEach``
 element by bare name, then the caller params. :class:`Keys` derives a Put's base and GSI keys,

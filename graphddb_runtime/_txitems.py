@@ -1,4 +1,4 @@
-"""Transaction expansion and item building (FORMAT.md sections 25 and 26).
+"""Transaction expansion and item building (docs/format.md sections 25 and 26).
 
 ``expand`` turns a transaction plan and validated params into built items, in spec order, one
 per spec item or per ``forEach`` element whose ``when`` guard holds. Each :class:`Built` item

@@ -1,7 +1,7 @@
 """Spec values as generated code: the base of the transaction item compiler (``_txcompile``).
 
 :class:`ValueCompiler` emits, into one :class:`~graphddb_runtime._txsource.Source`, the code
-that resolves a spec value for one ``forEach`` element exactly as ``_getters`` does (FORMAT.md
+that resolves a spec value for one ``forEach`` element exactly as ``_getters`` does (docs/format.md
 section 5): the lookup (``{item.f}`` in the element, anything else in the params, hoisted out
 of the loop), the None check with its error, the text conversion, and the AttributeValue of
 section 1.4 with the request size of section 28.1. Each method returns what is known about the

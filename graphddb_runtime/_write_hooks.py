@@ -1,4 +1,4 @@
-"""``execute_command`` with middleware: W1 to W5 around one write (FORMAT.md section 39).
+"""``execute_command`` with middleware: W1 to W5 around one write (docs/format.md section 39).
 
 The flow of one call (validation has already run, outside the hooks):
 

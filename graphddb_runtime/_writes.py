@@ -1,4 +1,4 @@
-"""execute_command: one PutItem, UpdateItem or DeleteItem (FORMAT.md sections 10 and 11)."""
+"""execute_command: one PutItem, UpdateItem or DeleteItem (docs/format.md sections 10 and 11)."""
 
 from __future__ import annotations
 

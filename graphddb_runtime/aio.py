@@ -1,4 +1,4 @@
-"""``AsyncGraphDDBRuntime``: coroutine twins of every I/O method (FORMAT.md section 29).
+"""``AsyncGraphDDBRuntime``: coroutine twins of every I/O method (docs/format.md section 29).
 
 Each twin runs the synchronous method in :func:`asyncio.to_thread`, so it returns exactly what
 the sync method returns and raises exactly what it raises; hooks run in the worker thread.

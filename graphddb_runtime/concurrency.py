@@ -1,4 +1,4 @@
-"""Bounded, order-preserving fan-out (FORMAT.md section 41.1).
+"""Bounded, order-preserving fan-out (docs/format.md section 41.1).
 
 :func:`map_with_concurrency` runs ``worker(item, index)`` for each item with at most ``limit``
 running at once and returns the results in input order, whatever the completion order.

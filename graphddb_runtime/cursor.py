@@ -1,4 +1,4 @@
-"""Cursor codecs (FORMAT.md sections 12, 23 and 32).
+"""Cursor codecs (docs/format.md sections 12, 23 and 32).
 
 Contracts:
 

@@ -1,4 +1,4 @@
-"""``graphddb-runtime demo``: the worked example of FORMAT.md section 43 on an embedded DynamoDB.
+"""``graphddb-runtime demo``: the worked example of docs/format.md section 43 on an embedded DynamoDB.
 
 Starts moto's DynamoDB in process (a dev dependency: ``pip install 'graphddb-runtime[dev]'``),
 creates the tables the bundled manifest needs, seeds the rows of section 43.3, and runs every

@@ -1,4 +1,4 @@
-"""The exception tree of graphddb-runtime (FORMAT.md section 13).
+"""The exception tree of graphddb-runtime (docs/format.md section 13).
 
 Everything the runtime raises derives from :class:`GraphDDBError`. Where an older runtime raised a
 builtin, the new class also inherits that builtin so existing ``except`` clauses keep working::
@@ -67,7 +67,7 @@ class SpecIssue:
     """One problem found in the spec files.
 
     ``pointer`` is an RFC 6901 JSON pointer into ``file`` (``""`` is the document root);
-    ``rule`` is the rule id of FORMAT.md section 42; ``severity`` is ``"error"`` or ``"advisory"``.
+    ``rule`` is the rule id of docs/format.md section 42; ``severity`` is ``"error"`` or ``"advisory"``.
     """
 
     file: str
@@ -175,7 +175,7 @@ class ConditionFailedError(OperationExecutionError):
 
 @dataclass(frozen=True, slots=True)
 class CancellationReason:
-    """Why one item of a cancelled transaction failed (FORMAT.md section 13.3)."""
+    """Why one item of a cancelled transaction failed (docs/format.md section 13.3)."""
 
     index: int
     spec_item: int | None

@@ -1,4 +1,4 @@
-"""Runtime limits (FORMAT.md section 22.1)."""
+"""Runtime limits (docs/format.md section 22.1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The exact requests of FORMAT.md section 43 (table mapped to ``app-prod``), in contract key
+"""The exact requests of docs/format.md section 43 (table mapped to ``app-prod``), in contract key
 order. Builder tests compare with them byte for byte; Stubber tests expect them on the wire."""
 
 from __future__ import annotations

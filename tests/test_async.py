@@ -1,4 +1,4 @@
-"""AsyncGraphDDBRuntime (FORMAT.md section 29): signature parity, value parity, concurrency.
+"""AsyncGraphDDBRuntime (docs/format.md section 29): signature parity, value parity, concurrency.
 
 The parity tests derive the list of methods from ``GraphDDBRuntime`` itself, so a new public
 method without a twin, or a twin whose signature drifts, fails here.

@@ -1,4 +1,4 @@
-"""Unit tests for the batch executors (FORMAT.md sections 21.1, 21.2 and 22.1).
+"""Unit tests for the batch executors (docs/format.md sections 21.1, 21.2 and 22.1).
 
 The DynamoDB client is a scripted fake: it records every request, answers from a per-key
 "unprocessed for this many more rounds" table, and can be slowed down or made to fail.

@@ -1,4 +1,4 @@
-"""Unit tests for ``map_with_concurrency`` (FORMAT.md section 41.1)."""
+"""Unit tests for ``map_with_concurrency`` (docs/format.md section 41.1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Cursor codecs: FORMAT.md sections 12.1-12.3 and 32."""
+"""Cursor codecs: docs/format.md sections 12.1-12.3 and 32."""
 
 from __future__ import annotations
 

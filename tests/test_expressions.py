@@ -1,4 +1,4 @@
-"""Filter and condition rendering: the exact outputs of FORMAT.md sections 7.6, 8.5 and 11."""
+"""Filter and condition rendering: the exact outputs of docs/format.md sections 7.6, 8.5 and 11."""
 
 from __future__ import annotations
 

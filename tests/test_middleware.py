@@ -1,4 +1,4 @@
-"""Tier 6 middleware, unit level (FORMAT.md sections 35 to 41, with 13, 15, 25, 28 and 43).
+"""Tier 6 middleware, unit level (docs/format.md sections 35 to 41, with 13, 15, 25, 28 and 43).
 
 Every test drives the public API (``use`` then ``execute_*``) against an in-memory client that
 records each request, so hook orders, contexts and wire kwargs are compared exactly (dict key

@@ -1,4 +1,4 @@
-"""Parameter validation (FORMAT.md section 6.2): exact messages, before any call."""
+"""Parameter validation (docs/format.md section 6.2): exact messages, before any call."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Relation legs and multi-operation assembly (FORMAT.md sections 16 to 21 and 23).
+"""Relation legs and multi-operation assembly (docs/format.md sections 16 to 21 and 23).
 
 Runs on the in-memory fake of ``_fake_dynamo`` so a test can inject latency (to reorder
 completions), unprocessed keys, failures, and can count requests and in-flight calls.

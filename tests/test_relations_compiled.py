@@ -3,7 +3,7 @@
 The compiled builders, key identities and decoders must do exactly what the generic functions
 do: the same request dicts (values and key order), the same errors with the same messages. The
 stage runs every request of every op in one fan-out, yet keeps the per-op error semantics of
-FORMAT.md section 17 and the in-flight bound of section 20.2.
+docs/format.md section 17 and the in-flight bound of section 20.2.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Template syntax, typed and text resolution, JS-compatible text (FORMAT.md section 5)."""
+"""Template syntax, typed and text resolution, JS-compatible text (docs/format.md section 5)."""
 
 from __future__ import annotations
 

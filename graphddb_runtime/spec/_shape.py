@@ -1,4 +1,4 @@
-"""Shape validation against the shipped JSON Schemas (FORMAT.md section 2.2).
+"""Shape validation against the shipped JSON Schemas (docs/format.md section 2.2).
 
 Two checkers share one source of truth, the schema files in ``graphddb_runtime/schemas``:
 

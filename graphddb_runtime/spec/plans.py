@@ -1,4 +1,4 @@
-"""Immutable execution plans (FORMAT.md section 2.6).
+"""Immutable execution plans (docs/format.md section 2.6).
 
 Plans are frozen, slotted, keyword-only dataclasses with tuple fields and no behaviour. The builder
 (``_build.py``) checks every invariant once; executors trust a plan because it exists. JSON literal

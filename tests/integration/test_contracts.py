@@ -1,4 +1,4 @@
-"""Contracts (FORMAT.md sections 30-34) on real tables: in-process moto and the moto server.
+"""Contracts (docs/format.md sections 30-34) on real tables: in-process moto and the moto server.
 
 Every test runs twice through the ``dynamodb`` fixture. Requests are recorded from botocore's
 ``provide-client-params`` event, so the exact wire requests of section 43.5 are checked on a real

@@ -1,7 +1,7 @@
-"""The worked example of FORMAT.md section 43 on real tables: in-process moto and the moto server.
+"""The worked example of docs/format.md section 43 on real tables: in-process moto and the moto server.
 
 Every single-op query and command of section 43 runs against tables created from the manifest,
-and the results are the ones FORMAT.md states.
+and the results are the ones docs/format.md states.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Transactions on real tables: in-process moto and the moto server (FORMAT.md sections 24-28).
+"""Transactions on real tables: in-process moto and the moto server (docs/format.md sections 24-28).
 
 What these prove and what they cannot: moto really applies TransactWriteItems atomically and
 reports cancellation reasons, so rollback and uniqueness guards are checked by reading back.

@@ -1,4 +1,4 @@
-"""Semantic rules of FORMAT.md section 42, one small function per rule id.
+"""Semantic rules of docs/format.md section 42, one small function per rule id.
 
 Each rule takes the shared :class:`~graphddb_runtime.spec._context.Context` and yields
 :class:`~graphddb_runtime.errors.SpecIssue` objects. Shape rules (marked *schema* in section 42)

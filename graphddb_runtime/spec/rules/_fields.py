@@ -1,4 +1,4 @@
-"""LD003: fields that no section of FORMAT.md recognises (reported under ``strict=True`` only).
+"""LD003: fields that no section of docs/format.md recognises (reported under ``strict=True`` only).
 
 Each shape lists its recognised fields (sections 3 to 34 and 2.5, plus ``description``) and how to
 descend into its children. Free-form maps (keyConditions, items, filters, params by name, ...)
