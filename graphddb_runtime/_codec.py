@@ -1,40 +1,59 @@
 """AttributeValue encoding and decoding: the only module that knows the DynamoDB wire types.
 
-Contracts (docs/format.md sections 1.4, 9, 10.5 and 28.1); every function is pure and never mutates its
-arguments:
+Contracts (docs/format.md sections 1.4, 9, 10.5, 22.3 and 28.1); every function is pure and never
+mutates its arguments:
 
 - ``serialize`` gives exactly what ``boto3.dynamodb.types.TypeSerializer`` gives after one
-  normalization pass (``float`` -> ``Decimal(str(x))``, ``datetime`` -> ``datetime_text``, tuples ->
-  lists, recursively). Non-finite numbers and unsupported values raise ``ParameterValidationError``
-  naming the operation; no ``TypeError`` escapes. ``str``, ``bool``, ``int``, ``None``, ``dict`` and
-  ``list`` are encoded directly, without TypeSerializer, with identical results.
-- ``serialize_key`` also enforces the key-value rule: a non-empty ``str``, a finite number (not a
-  ``bool``) or non-empty binary.
+  normalization pass (``float`` -> ``Decimal(str(x))``, ``datetime`` / ``date`` -> their canonical
+  text, tuples -> lists, recursively) for every value DynamoDB can store; anything else raises
+  :class:`~graphddb_runtime._avrules.ValueRejected` (a ``ParameterValidationError``) naming the
+  operation and the rule of ``_avrules``: numbers beyond DynamoDB's range, text that is not
+  UTF-8, empty or mixed sets, non-text map keys, more than 32 levels of nesting, unsupported
+  types. No builtin exception escapes. ``str``, ``bool``, ``int``, ``None``, ``dict`` and ``list``
+  are encoded directly, without TypeSerializer, with identical results.
+- ``serialize_key`` also enforces the key-value rules: a non-empty ``str`` (at most 2048 bytes for
+  a partition key, 1024 for a sort key), a number (not a ``bool``), non-empty binary (same
+  limits), or a ``datetime`` / ``date`` (its canonical text).
 - ``deserialize`` / ``deserialize_item`` match ``TypeDeserializer`` (numbers ``Decimal``, sets
   ``set``, binary ``Binary``) and keep key order.
 - ``hydrate`` (section 9.2/9.3) and ``attributes`` (section 10.5) drop internal keys and restore
-  ``datetime`` / ``date`` formats; an unparsable stored value raises ``HydrationError``.
+  ``datetime`` / ``date`` formats; an unparsable stored value raises ``HydrationError`` naming the
+  operation, entity, field and item key.
 - ``native_numbers`` (section 9.4) and ``to_jsonable`` (section 9.5) return new containers.
-- ``item_size`` / ``value_size`` are the request-size estimate of section 28.1.
+- ``item_size`` / ``value_size`` are the request-size estimate of section 28.1; text that is not
+  UTF-8 raises ``ValueRejected`` there too. ``request_size`` / ``check_item_size`` apply it to one
+  written item (the 400 KB limit).
 """
 
 from __future__ import annotations
 
 import base64
 import math
-import re
 from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
-from datetime import date, datetime, timedelta, timezone
-from decimal import Decimal, DecimalException
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.types import DYNAMODB_CONTEXT, Binary, TypeDeserializer, TypeSerializer
+from boto3.dynamodb.types import DYNAMODB_CONTEXT, Binary, TypeDeserializer
 
+from ._avrules import (
+    MAX_ITEM_BYTES,
+    ValueRejected,
+    key_bytes_reason,
+    serialize_number,
+    serialize_text,
+    text_key_reason,
+    text_reason,
+)
+from ._datetimes import date_text, datetime_text, parse_stored
 from .errors import HydrationError, ParameterValidationError
 
 __all__ = [
+    "ValueRejected",
     "attributes",
+    "check_item_size",
+    "date_text",
     "datetime_text",
     "deserialize",
     "deserialize_item",
@@ -43,6 +62,7 @@ __all__ = [
     "is_number",
     "item_size",
     "native_numbers",
+    "request_size",
     "serialize",
     "serialize_key",
     "to_jsonable",
@@ -51,44 +71,112 @@ __all__ = [
 
 Formats = Mapping[str, str]
 
-_SERIALIZER = TypeSerializer()
 _DESERIALIZER = TypeDeserializer()
 # Integers below 10**38 in magnitude are exact in DynamoDB's 38-digit context, so str(i) is what
-# TypeSerializer would produce; larger ones go through it (and are rejected there).
+# TypeSerializer would produce; larger ones go through the number rule of ``_avrules``.
 _INT_LIMIT = 10**38
 _BINARY = (bytes, bytearray, Binary)
 _ABSENT = object()
+#: DynamoDB stores lists and maps nested at most 32 levels deep.
+_MAX_DEPTH = 32
 
 
 def serialize(value: Any, *, op_id: str) -> dict[str, Any]:
     """Encode one value as an AttributeValue (section 1.4)."""
     kind = type(value)
     if kind is str:
-        return {"S": value}
+        return {"S": value if value.isascii() else serialize_text(value, op_id)}
     if kind is bool:
         return {"BOOL": value}
     if kind is int and -_INT_LIMIT < value < _INT_LIMIT:
         return {"N": str(value)}
     if value is None:
         return {"NULL": True}
-    if isinstance(value, (list, tuple)):
-        return {"L": [serialize(v, op_id=op_id) for v in value]}
-    if kind is dict or isinstance(value, Mapping):
-        return {"M": {k: serialize(v, op_id=op_id) for k, v in value.items()}}
+    return _encode(value, op_id, 1)
+
+
+def _encode(value: Any, op_id: str, depth: int) -> dict[str, Any]:
+    """Any value; ``depth`` is the nesting level a list or map at this place would have."""
+    if isinstance(value, str):
+        return {"S": value if value.isascii() else serialize_text(value, op_id)}
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if value is None:
+        return {"NULL": True}
+    if isinstance(value, (int, float, Decimal)):
+        return serialize_number(value, op_id)
+    if isinstance(value, (list, tuple, Mapping)):
+        if depth > _MAX_DEPTH:
+            raise ValueRejected(
+                op_id, f"cannot serialize lists or maps nested more than {_MAX_DEPTH} levels deep"
+            )
+        if not isinstance(value, Mapping):
+            return {"L": [_encode(v, op_id, depth + 1) for v in value]}
+        encoded = {k: _encode(v, op_id, depth + 1) for k, v in value.items()}
+        for key in encoded:
+            if type(key) is not str or not key.isascii():
+                _map_key(key, op_id)
+        return {"M": encoded}
     if isinstance(value, datetime):
         return {"S": datetime_text(value)}
-    return _typeserialize(_normalize_leaf(value, op_id), value, op_id)
+    if isinstance(value, date):
+        return {"S": date_text(value)}
+    if isinstance(value, _BINARY):
+        return {"B": _raw_bytes(value) if isinstance(value, Binary) else value}
+    if isinstance(value, AbstractSet):
+        return _set(value, op_id)
+    raise ValueRejected(op_id, f"cannot serialize a value of type {type(value).__name__}")
+
+
+def _map_key(key: Any, op_id: str) -> None:
+    if not isinstance(key, str):
+        raise ValueRejected(
+            op_id, f"cannot serialize a map key of type {type(key).__name__}: keys must be strings"
+        )
+    serialize_text(key, op_id)
+
+
+def _set(members: AbstractSet[Any], op_id: str) -> dict[str, Any]:
+    """``SS``, ``NS`` or ``BS`` in iteration order, as TypeSerializer; never empty or mixed."""
+    if not members:
+        raise ValueRejected(op_id, "cannot serialize an empty set: DynamoDB has no empty sets")
+    if all(isinstance(m, str) for m in members):
+        return {"SS": [m if m.isascii() else serialize_text(m, op_id) for m in members]}
+    if all(isinstance(m, (int, float, Decimal)) and not isinstance(m, bool) for m in members):
+        return {"NS": [serialize_number(m, op_id)["N"] for m in members]}
+    if all(isinstance(m, _BINARY) for m in members):
+        return {"BS": [_raw_bytes(m) if isinstance(m, Binary) else m for m in members]}
+    raise ValueRejected(
+        op_id,
+        "cannot serialize a value of type set: its members must be all strings, all numbers or "
+        "all binary",
+    )
 
 
 def serialize_key(value: Any, *, op_id: str, attribute: str) -> dict[str, Any]:
     """Encode a key attribute value; reject what DynamoDB cannot use as a key (section 1.4)."""
+    if type(value) is str and value:
+        bad = text_key_reason(attribute, value)
+        if bad is not None:
+            raise ValueRejected(op_id, bad)
+        return {"S": value}
     if not _valid_key(value):
         shown = repr(value) if _is_scalar(value) else type(value).__name__
-        raise ParameterValidationError(
-            f"{op_id}: key attribute '{attribute}' must be a non-empty string, a number or bytes, "
-            f"got {shown}"
+        raise ValueRejected(
+            op_id,
+            f"key attribute '{attribute}' must be a non-empty string, a number or bytes, "
+            f"got {shown}",
         )
-    return serialize(value, op_id=op_id)
+    if isinstance(value, (datetime, date)):
+        value = datetime_text(value) if isinstance(value, datetime) else date_text(value)
+    if isinstance(value, str):
+        return serialize_key(value, op_id=op_id, attribute=attribute)
+    av = _encode(value, op_id, 1)
+    if "B" in av:
+        bad = key_bytes_reason(attribute, len(av["B"]))
+        if bad is not None:
+            raise ValueRejected(op_id, bad)
+    return av
 
 
 def is_number(value: Any) -> bool:
@@ -109,17 +197,7 @@ def _valid_key(value: Any) -> bool:
         return is_number(value)
     if isinstance(value, _BINARY):
         return len(_raw_bytes(value)) > 0
-    return False
-
-
-def datetime_text(value: datetime) -> str:
-    """UTC ISO text with milliseconds and ``Z`` (section 9.5); a naive value is taken as UTC."""
-    if value.utcoffset() is None:
-        value = value.replace(tzinfo=timezone.utc)
-    elif value.utcoffset():
-        value = value.astimezone(timezone.utc)
-    text = value.isoformat(timespec="milliseconds")
-    return text[:-6] + "Z"  # the offset is always "+00:00" here
+    return isinstance(value, date)  # datetime or date: canonical text
 
 
 def _is_scalar(value: Any) -> bool:
@@ -128,46 +206,6 @@ def _is_scalar(value: Any) -> bool:
 
 def _raw_bytes(value: bytes | bytearray | Binary) -> bytes | bytearray:
     return value.value if isinstance(value, Binary) else value
-
-
-def _non_finite(op_id: str) -> ParameterValidationError:
-    return ParameterValidationError(f"{op_id}: cannot serialize a non-finite number")
-
-
-def _normalize_leaf(value: Any, op_id: str) -> Any:
-    """The normalization pass for everything ``serialize`` does not encode itself."""
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise _non_finite(op_id)
-        return Decimal(str(value))
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise _non_finite(op_id)
-        return value
-    if isinstance(value, datetime):
-        return datetime_text(value)
-    if isinstance(value, AbstractSet):
-        members = [_normalize_leaf(m, op_id) for m in value]
-        changed = any(a is not b for a, b in zip(members, value, strict=True))
-        return set(members) if changed else value
-    if isinstance(value, (str, int, *_BINARY)):
-        return value
-    raise ParameterValidationError(
-        f"{op_id}: cannot serialize a value of type {type(value).__name__}"
-    )
-
-
-def _typeserialize(normalized: Any, original: Any, op_id: str) -> dict[str, Any]:
-    try:
-        return _SERIALIZER.serialize(normalized)  # type: ignore[no-any-return]
-    except (TypeError, ValueError, DecimalException) as exc:
-        reason = str(exc)
-        if isinstance(exc, DecimalException):
-            reason = "the number exceeds DynamoDB's 38-digit precision or exponent range"
-        name = type(original).__name__
-        raise ParameterValidationError(
-            f"{op_id}: cannot serialize a value of type {name}: {reason}"
-        ) from exc
 
 
 def deserialize(av: Mapping[str, Any]) -> Any:
@@ -198,74 +236,77 @@ def is_internal_key(name: str) -> bool:
 
 
 def hydrate(
-    raw: Mapping[str, Any], projection: tuple[str, ...], formats: Formats
+    raw: Mapping[str, Any],
+    projection: tuple[str, ...],
+    formats: Formats,
+    *,
+    op_id: str | None = None,
+    entity: str | None = None,
 ) -> dict[str, Any]:
-    """Project one deserialized item: projection order, internal keys and absent fields omitted."""
-    fmt = formats
+    """Project one deserialized item: projection order, internal keys and absent fields omitted.
+
+    ``op_id`` and ``entity`` only name the item in a ``HydrationError``.
+    """
     result: dict[str, Any] = {}
     for name in projection:
         value = raw.get(name, _ABSENT)
         if value is not _ABSENT and not is_internal_key(name):
-            result[name] = _restore(value, fmt.get(name))
+            fmt = formats.get(name)
+            if fmt is not None and isinstance(value, str):
+                value = _restore(value, fmt, name, raw, op_id, entity, None)
+            result[name] = value
     return result
 
 
-def attributes(raw: Mapping[str, Any], formats: Formats) -> dict[str, Any]:
-    """Section 10.5 returned ``Attributes``: response order, no internal keys, formats restored."""
-    fmt = formats
-    return {k: _restore(v, fmt.get(k)) for k, v in raw.items() if not is_internal_key(k)}
+def attributes(
+    raw: Mapping[str, Any],
+    formats: Formats,
+    *,
+    op_id: str | None = None,
+    entity: str | None = None,
+    key: Mapping[str, Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """Section 10.5 returned ``Attributes``: response order, no internal keys, formats restored.
+
+    ``key`` (the request's ``Key`` AVs) names the item in a ``HydrationError`` when ``raw`` has
+    no key attributes (``UPDATED_OLD``).
+    """
+    result: dict[str, Any] = {}
+    for name, stored in raw.items():
+        if not is_internal_key(name):
+            fmt = formats.get(name)
+            if fmt is not None and isinstance(stored, str):
+                result[name] = _restore(stored, fmt, name, raw, op_id, entity, key)
+            else:
+                result[name] = stored
+    return result
 
 
-def _restore(value: Any, fmt: str | None) -> Any:
-    if fmt is None or not isinstance(value, str):
+def _restore(  # noqa: PLR0917 - private, the context of one error
+    value: str,
+    fmt: str,
+    name: str,
+    raw: Mapping[str, Any],
+    op_id: str | None,
+    entity: str | None,
+    key: Mapping[str, Mapping[str, Any]] | None,
+) -> Any:
+    if fmt not in {"datetime", "date"}:
         return value
-    if fmt == "datetime":
-        return _parse_datetime(value, value)
-    if fmt == "date":
-        return _parse_datetime(value + "T00:00:00.000Z", value)
-    return value
-
-
-def _parse_datetime(text: str, stored: str) -> datetime:
-    if text.endswith("Z"):
-        text = text[:-1] + "+00:00"
-    try:
-        parsed: datetime | None = datetime.fromisoformat(text)
-    except ValueError:
-        parsed = _parse_iso(text)
-    if parsed is None:
-        raise HydrationError(f"invalid ISO 8601 datetime: '{stored}'")
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=timezone.utc)
-
-
-# The extended ISO 8601 forms that Python 3.11's fromisoformat accepts but 3.10's rejects (fractions
-# of other than 3 or 6 digits, a comma separator, "+HHMM" and "+HH" offsets). Tried only after
-# fromisoformat fails, so both versions accept the same extended-format texts.
-_ISO = re.compile(
-    r"([0-9]{4})-([0-9]{2})-([0-9]{2})"
-    r"(?:[T ]([0-9]{2})(?::([0-9]{2})(?::([0-9]{2})(?:[.,]([0-9]+))?)?)?)?"
-    r"(?:([+-])([0-9]{2})(?::?([0-9]{2})(?::?([0-9]{2}))?)?)?"
-)
-
-
-def _parse_iso(text: str) -> datetime | None:
-    match = _ISO.fullmatch(text)
-    if match is None:
-        return None
-    *fields, fraction, sign, off_h, off_m, off_s = match.groups()
-    micro = int((fraction or "0")[:6].ljust(6, "0"))
-    try:
-        tz = None
-        if sign is not None:
-            minutes, seconds = int(off_m or 0), int(off_s or 0)
-            if minutes > 59 or seconds > 59:
-                return None
-            offset = timedelta(hours=int(off_h), minutes=minutes, seconds=seconds)
-            tz = timezone(-offset if sign == "-" else offset)  # ValueError beyond 24 hours
-        year, month, day, hour, minute, second = (int(f or 0) for f in fields)
-        return datetime(year, month, day, hour, minute, second, micro, tzinfo=tz)
-    except ValueError:
-        return None
+    parsed = parse_stored(value, fmt)
+    if parsed is not None:
+        return parsed
+    reason = f"invalid ISO 8601 {fmt}: '{value}'"
+    plain = {attr: raw[attr] for attr in ("PK", "SK") if attr in raw}
+    if not plain and key:
+        plain = {attr: deserialize(av) for attr, av in key.items()}
+    if op_id is not None:
+        shown = ", ".join(f"{attr}: {v!r}" for attr, v in plain.items())
+        owner = f"entity '{entity}' " if entity is not None else ""
+        reason = f"{op_id}: {owner}field '{name}' of item {{{shown}}}: {reason}"
+    raise HydrationError(
+        reason, operation_id=op_id, entity=entity, field=name, key=plain, value=value
+    )
 
 
 def native_numbers(value: Any) -> Any:
@@ -326,7 +367,7 @@ def _jsonable(value: Any, path: str) -> Any:
     if isinstance(value, datetime):
         return datetime_text(value)
     if isinstance(value, date):
-        return value.isoformat()
+        return date_text(value)
     if isinstance(value, (set, frozenset)):
         return [_jsonable(v, f"{path}[{i}]") for i, v in enumerate(_sorted_members(value))]
     if isinstance(value, _BINARY):
@@ -344,17 +385,73 @@ def _sorted_members(members: AbstractSet[Any]) -> list[Any]:
         return sorted(members, key=lambda m: (type(m).__name__, repr(m)))
 
 
-def item_size(item: Mapping[str, Mapping[str, Any]]) -> int:
-    """Section 28.1: the sum over attributes of UTF-8 name length plus value size."""
+def item_size(item: Mapping[str, Mapping[str, Any]], *, op_id: str = "") -> int:
+    """Section 28.1: the sum over attributes of UTF-8 name length plus value size.
+
+    Text that is not UTF-8 raises :class:`ValueRejected` naming the attribute.
+    """
     total = 0
-    for name, av in item.items():
-        total += len(name) if name.isascii() else len(name.encode())
-        s = av.get("S")
-        if type(s) is str:  # the common case, inline
-            total += len(s) if s.isascii() else len(s.encode())
-        else:
-            total += value_size(av)
+    try:
+        for name, av in item.items():
+            total += len(name) if name.isascii() else len(name.encode())
+            s = av.get("S")
+            if type(s) is str:  # the common case, inline
+                total += len(s) if s.isascii() else len(s.encode())
+            else:
+                total += value_size(av)
+    except UnicodeEncodeError:
+        raise _not_utf8(item, op_id) from None
     return total
+
+
+def _not_utf8(item: Mapping[str, Mapping[str, Any]], op_id: str) -> ValueRejected:
+    """The rejection of the first attribute (name or value) that holds text that is not UTF-8."""
+    for name, av in item.items():
+        bad = text_reason(name) or _bad_text(av)
+        if bad is not None:
+            return ValueRejected(
+                op_id,
+                f"cannot serialize a string that is not valid UTF-8 ({bad}); DynamoDB stores "
+                "UTF-8 text only",
+                f"attribute '{name}'",
+            )
+    return ValueRejected(op_id, "cannot serialize a string that is not valid UTF-8")
+
+
+def _bad_text(value: Any) -> str | None:
+    if isinstance(value, str):
+        return text_reason(value)
+    if isinstance(value, Mapping):
+        values: Any = [*value, *value.values()]
+    elif isinstance(value, (list, tuple)):
+        values = value
+    else:
+        return None
+    for v in values:
+        bad = _bad_text(v)
+        if bad is not None:
+            return bad
+    return None
+
+
+def request_size(body: Mapping[str, Any], *, op_id: str = "") -> int:
+    """Section 28.1 estimate of one write: its ``Item`` (or ``Key``) plus every
+    ``ExpressionAttributeValues`` entry."""
+    size = item_size(body["Item"] if "Item" in body else body["Key"], op_id=op_id)
+    values = body.get("ExpressionAttributeValues")
+    return size + item_size(values, op_id=op_id) if values else size
+
+
+def check_item_size(op_id: str, body: Mapping[str, Any], what: str = "the item") -> int:
+    """:func:`request_size`, or :class:`ValueRejected` above DynamoDB's 400 KB item limit."""
+    size = request_size(body, op_id=op_id)
+    if size > MAX_ITEM_BYTES:
+        raise ValueRejected(
+            op_id,
+            f"{what} is about {size} bytes, more than DynamoDB's item limit of 400 KB "
+            f"({MAX_ITEM_BYTES} bytes)",
+        )
+    return size
 
 
 def value_size(av: Mapping[str, Any]) -> int:

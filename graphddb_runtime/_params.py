@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
+from ._avrules import number_reason, text_reason
 from ._codec import is_number
 from .errors import ParameterValidationError
 from .spec.plans import ParamPlan
@@ -31,11 +33,16 @@ def validate_params(op_id: str, params: object, specs: Mapping[str, ParamPlan]) 
 def _check(op_id: str, name: str, value: Any, spec: ParamPlan) -> None:
     kind = spec.type
     if kind == "string":
-        if not isinstance(value, str):
-            raise ParameterValidationError(f"{op_id}: parameter '{name}' must be a string")
+        if type(value) is not str or not value.isascii():
+            _check_string(op_id, name, value)
     elif kind == "number":
         if not is_number(value):
             raise ParameterValidationError(f"{op_id}: parameter '{name}' must be a number")
+        reason = number_reason(value)
+        if reason is not None:
+            raise ParameterValidationError(
+                f"{op_id}: parameter '{name}' must be a number DynamoDB can store: {reason}"
+            )
     elif kind == "boolean":
         if not isinstance(value, bool):
             raise ParameterValidationError(f"{op_id}: parameter '{name}' must be a boolean")
@@ -47,7 +54,19 @@ def _check(op_id: str, name: str, value: Any, spec: ParamPlan) -> None:
             )
     elif kind == "array":
         _check_array(op_id, name, value, spec)
-    elif not isinstance(value, str):  # unknown types validate as string (advisory PA002)
+    else:  # string, and unknown types (advisory PA002)
+        _check_string(op_id, name, value)
+
+
+def _check_string(op_id: str, name: str, value: Any) -> None:
+    """A ``str`` of valid UTF-8, or a ``datetime`` / ``date`` (written as its canonical text)."""
+    if isinstance(value, str):
+        bad = text_reason(value)
+        if bad is not None:
+            raise ParameterValidationError(
+                f"{op_id}: parameter '{name}' must be valid UTF-8 text: {bad}"
+            )
+    elif not isinstance(value, date):  # a datetime is a date
         raise ParameterValidationError(f"{op_id}: parameter '{name}' must be a string")
 
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from datetime import datetime
-from decimal import Decimal
+from datetime import date, datetime
+from decimal import Context, Decimal
 from functools import lru_cache
 from typing import Any, Protocol
 
-from ._codec import datetime_text
+from ._avrules import number_reason
 from ._dataclass import dataclass
+from ._datetimes import date_text, datetime_text
 from .errors import ParameterValidationError, UnboundParameterError
 
 __all__ = [
@@ -149,22 +150,45 @@ def render(template: Template, env: Env, op_id: str) -> str:
     return "".join(out)
 
 
+#: Normalizes any DynamoDB number exactly (at most 38 significant digits).
+_NUMBERS = Context(prec=38)
+
+
 def text(value: Any, *, op_id: str, template: Template | None = None) -> str:
-    """JS-compatible text of a value (section 5.4)."""
+    """JS-compatible text of a value (section 5.4); a number must be a DynamoDB number."""
     if isinstance(value, str):
         return value
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
+        if not -(10**38) < value < 10**38:  # str() of a huge int would raise ValueError
+            _storable(value, op_id, template)
         return str(value)
     if isinstance(value, float) and math.isfinite(value):
+        _storable(value, op_id, template)
         return _float_text(value)
     if isinstance(value, Decimal) and value.is_finite():
-        return "0" if value.is_zero() else format(value.normalize(), "f")
+        _storable(value, op_id, template)
+        return "0" if value.is_zero() else format(value.normalize(_NUMBERS), "f")
     if isinstance(value, datetime):
         return datetime_text(value)
-    where = f" into template '{template.text}'" if template is not None else ""
-    raise ParameterValidationError(f"{op_id}: cannot render {type(value).__name__}{where}")
+    if isinstance(value, date):
+        return date_text(value)
+    raise ParameterValidationError(
+        f"{op_id}: cannot render {type(value).__name__}{_into(template)}"
+    )
+
+
+def _into(template: Template | None) -> str:
+    return f" into template '{template.text}'" if template is not None else ""
+
+
+def _storable(value: int | float | Decimal, op_id: str, template: Template | None) -> None:
+    reason = number_reason(value)
+    if reason is not None:
+        raise ParameterValidationError(
+            f"{op_id}: cannot render {type(value).__name__}{_into(template)}: {reason}"
+        )
 
 
 def _float_text(x: float) -> str:

@@ -14,12 +14,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ._avrules import number_reason, text_reason
 from ._codec import is_number
 from ._params import validate_params
 from ._txsource import Source
 from .spec.plans import ParamPlan, TransactionPlan
 
 __all__ = ["compile_validator"]
+
+
+#: Integers below this magnitude are DynamoDB numbers (at most 38 digits).
+_INT_LIMIT = 10**38
+
+
+def _number(value: Any) -> bool:
+    """A parameter ``validate_params`` accepts as a number (section 6.2)."""
+    return is_number(value) and number_reason(value) is None
 
 
 def _one_of(value: Any, literals: tuple[Any, ...]) -> bool:
@@ -37,7 +47,15 @@ def compile_validator(plan: TransactionPlan) -> Source:
     def slow(params: object) -> None:
         validate_params(op_id, params, specs)
 
-    src = Source({"_Mapping": Mapping, "_is_number": is_number, "_one_of": _one_of, "_slow": slow})
+    src = Source(
+        {
+            "_Mapping": Mapping,
+            "_number": _number,
+            "_one_of": _one_of,
+            "_slow": slow,
+            "_text_reason": text_reason,
+        }
+    )
     with src.block("def validate(params):"):
         with src.block("if type(params) is not dict and not isinstance(params, _Mapping):"):
             src.emit("return _slow(params)")
@@ -68,13 +86,16 @@ def _check(src: Source, value: str, spec: ParamPlan) -> None:
         _array(src, value, spec)
         return
     if kind == "number":
-        failed = f"type({value}) is not int and not _is_number({value})"
+        failed = (
+            f"(type({value}) is not int or not -{_INT_LIMIT} < {value} < {_INT_LIMIT}) "
+            f"and not _number({value})"
+        )
     elif kind == "boolean":
         failed = f"{value} is not True and {value} is not False"
     elif kind == "literal":
         failed = f"not _one_of({value}, {src.const(tuple(spec.literals))})"
     else:  # string, and unknown types (advisory PA002)
-        failed = f"type({value}) is not str"
+        failed = f"type({value}) is not str or (not {value}.isascii() and _text_reason({value}))"
     with src.block(f"if {failed}:"):
         src.emit("return _slow(params)")
 

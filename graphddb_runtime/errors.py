@@ -226,7 +226,30 @@ class BatchIncompleteError(OperationExecutionError):
 
 
 class HydrationError(GraphDDBError):
-    """A stored datetime/date value is not valid ISO 8601."""
+    """A stored datetime/date value is not valid ISO 8601 (docs/format.md sections 9.3, 13.1).
+
+    ``operation_id`` is the query, command or ``"<Contract>.<method>"`` that read the item,
+    ``entity`` the manifest entity whose ``fields[field].format`` was applied, ``key`` the item's
+    table key as plain values (``{"PK": ..., "SK": ...}``), and ``value`` the stored text. Any of
+    them is ``None`` when it is not known.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        operation_id: str | None = None,
+        entity: str | None = None,
+        field: str | None = None,
+        key: Mapping[str, Any] | None = None,
+        value: Any = None,
+    ) -> None:
+        super().__init__(message)
+        self.operation_id = operation_id
+        self.entity = entity
+        self.field = field
+        self.key = key
+        self.value = value
 
 
 class MultiOperationNotSupportedError(GraphDDBError):
