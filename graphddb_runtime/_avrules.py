@@ -53,19 +53,29 @@ _EXACT = Context(prec=_MAX_DIGITS)
 
 
 class ValueRejected(ParameterValidationError):
-    """A value DynamoDB cannot store. ``str()`` is ``"<op_id>: <reason>"``, or
-    ``"<op_id>: <subject>: <reason>"`` once a caller has named the value."""
+    """A value DynamoDB cannot store.
 
-    def __init__(self, op_id: str, reason: str, subject: str | None = None) -> None:
+    ``str()`` is ``"<op_id>: <reason>"``, or ``"<op_id>: <subject>: <reason>"`` once a caller
+    has named the value; for a key value (``key`` is the attribute) it is
+    ``"<op_id>: key attribute '<key>' [(<subject>) ]<reason>"``.
+    """
+
+    def __init__(
+        self, op_id: str, reason: str, subject: str | None = None, key: str | None = None
+    ) -> None:
         self.op_id = op_id
         self.reason = reason
         self.subject = subject
-        where = f"{subject}: " if subject else ""
+        self.key = key
+        if key is not None:
+            where = f"key attribute '{key}' ({subject}) " if subject else f"key attribute '{key}' "
+        else:
+            where = f"{subject}: " if subject else ""
         super().__init__(f"{op_id}: {where}{reason}" if op_id else f"{where}{reason}")
 
     def at(self, subject: str, op_id: str | None = None) -> ValueRejected:
         """The same rejection, naming where the value came from (``"parameter 'x'"``)."""
-        return ValueRejected(self.op_id if op_id is None else op_id, self.reason, subject)
+        return ValueRejected(self.op_id if op_id is None else op_id, self.reason, subject, self.key)
 
 
 class _Unstorable(ParameterValidationError):
@@ -187,21 +197,20 @@ def key_limit(attribute: str) -> tuple[int, str]:
 
 
 def key_bytes_reason(attribute: str, size: int) -> str | None:
-    """Why a key value of ``size`` bytes is too large for ``attribute``, or ``None``."""
+    """Why a key value of ``size`` bytes is too large for ``attribute`` (a predicate such as
+    ``"is 2100 bytes, more than ..."``), or ``None``."""
     limit, kind = key_limit(attribute)
     if size <= limit:
         return None
-    return (
-        f"key attribute '{attribute}' is {size} bytes, more than DynamoDB's {kind} key limit of "
-        f"{limit} bytes"
-    )
+    return f"is {size} bytes, more than DynamoDB's {kind} key limit of {limit} bytes"
 
 
 def text_key_reason(attribute: str, text: str) -> str | None:
-    """Why a non-empty ``str`` cannot be the value of key ``attribute``, or ``None``."""
+    """Why a non-empty ``str`` cannot be the value of key ``attribute`` (a predicate), or
+    ``None``."""
     if len(text) <= 256 and text.isascii():  # at most 1024 bytes of valid UTF-8
         return None
     bad = text_reason(text)
     if bad is not None:
-        return f"key attribute '{attribute}' is not valid UTF-8 ({bad})"
+        return f"is not valid UTF-8 ({bad})"
     return key_bytes_reason(attribute, len(text) if text.isascii() else len(text.encode()))

@@ -158,24 +158,25 @@ def serialize_key(value: Any, *, op_id: str, attribute: str) -> dict[str, Any]:
     if type(value) is str and value:
         bad = text_key_reason(attribute, value)
         if bad is not None:
-            raise ValueRejected(op_id, bad)
+            raise ValueRejected(op_id, bad, key=attribute)
         return {"S": value}
     if not _valid_key(value):
         shown = repr(value) if _is_scalar(value) else type(value).__name__
         raise ValueRejected(
-            op_id,
-            f"key attribute '{attribute}' must be a non-empty string, a number or bytes, "
-            f"got {shown}",
+            op_id, f"must be a non-empty string, a number or bytes, got {shown}", key=attribute
         )
     if isinstance(value, (datetime, date)):
         value = datetime_text(value) if isinstance(value, datetime) else date_text(value)
     if isinstance(value, str):
         return serialize_key(value, op_id=op_id, attribute=attribute)
-    av = _encode(value, op_id, 1)
+    try:
+        av = _encode(value, op_id, 1)
+    except ValueRejected as exc:
+        raise ValueRejected(op_id, exc.reason, key=attribute) from None
     if "B" in av:
         bad = key_bytes_reason(attribute, len(av["B"]))
         if bad is not None:
-            raise ValueRejected(op_id, bad)
+            raise ValueRejected(op_id, bad, key=attribute)
     return av
 
 

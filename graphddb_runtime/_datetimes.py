@@ -16,7 +16,17 @@ import re
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-__all__ = ["date_text", "datetime_text", "format_problem", "parse_stored", "shown_text"]
+from .errors import ParameterValidationError
+
+__all__ = [
+    "check_format",
+    "date_text",
+    "datetime_text",
+    "field_subject",
+    "format_problem",
+    "parse_stored",
+    "shown_text",
+]
 
 
 def datetime_text(value: datetime) -> str:
@@ -79,6 +89,36 @@ def format_problem(value: Any, fmt: str) -> str | None:
     if isinstance(value, date):
         return None
     return f"must be an ISO 8601 {fmt} text, a datetime or a date, got {type(value).__name__}"
+
+
+def field_subject(
+    field: str, param: str | None = None, for_each: str | None = None, index: int | None = None
+) -> str:
+    """``"parameter 'p' for field 'f'"`` (``p`` as ``members[2].f`` for ``{item.f}`` of a
+    ``forEach`` element), or ``"field 'f'"`` when the value is not one parameter."""
+    if param is None:
+        return f"field '{field}'"
+    if for_each is not None and index is not None and param.startswith("item."):
+        param = f"{for_each}[{index}].{param[5:]}"
+    return f"parameter '{param}' for field '{field}'"
+
+
+def check_format(  # noqa: PLR0917 - one call site in generated code passes them all
+    op_id: str,
+    field: str,
+    fmt: str,
+    value: Any,
+    param: str | None = None,
+    for_each: str | None = None,
+    index: int | None = None,
+) -> None:
+    """Raise ``ParameterValidationError`` unless ``value`` may be written to ``field``:
+    ``"<id>: parameter 'createdAt' for field 'createdAt' (format datetime) is not a valid ISO
+    8601 datetime: 'yesterday'"``."""
+    problem = format_problem(value, fmt)
+    if problem is not None:
+        subject = field_subject(field, param, for_each, index)
+        raise ParameterValidationError(f"{op_id}: {subject} (format {fmt}) {problem}")
 
 
 # The extended ISO 8601 forms that Python 3.11's fromisoformat accepts but 3.10's rejects (fractions

@@ -22,6 +22,7 @@ __all__ = [
     "Lookup",
     "getter",
     "lookup",
+    "maintain_source",
     "param_unbound",
     "result_lookup",
     "text_getter",
@@ -145,3 +146,18 @@ def _mixed(template: Template, op_id: str, finder: Finder = lookup) -> Getter:
         return out
 
     return get
+
+
+def maintain_source(input_field: str, params: Params, element: Element, op_id: str) -> Any:
+    """The typed source value of a maintain projection (section 26.3): ``item.<f>`` reads the
+    element, anything else the params; an absent source is an error."""
+    if input_field.startswith("item.") and element is not None:
+        container: Mapping[str, Any] = element
+        name = input_field[5:]
+    else:
+        container, name = params, input_field
+    if name not in container:
+        raise UnboundParameterError(
+            f"{op_id}: maintain inputField '{input_field}' references unbound parameter '{name}'"
+        )
+    return container[name]

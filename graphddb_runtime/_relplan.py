@@ -24,6 +24,7 @@ from boto3.dynamodb.types import DYNAMODB_CONTEXT
 
 from ._batch import identity_function
 from ._codec import (
+    ValueRejected,
     deserialize,
     deserialize_item,
     hydrate,
@@ -32,6 +33,7 @@ from ._codec import (
     serialize_key,
 )
 from ._getters import getter, result_lookup
+from ._requests import located
 from ._templates import Template, text, unbound
 from .cursor import mint_cursor
 from .errors import ParameterValidationError
@@ -96,8 +98,16 @@ def _key_av(value: Value, attribute: str, op_id: str) -> Getter:
             if len(av) == 1 and ("S" in av or "N" in av or "B" in av):
                 return lambda params, parent: dict(av)
     get = _typed(value, op_id)
+
+    def checked(resolved: Any) -> AV:
+        try:
+            return serialize_key(resolved, op_id=op_id, attribute=attribute)
+        except ValueRejected as exc:
+            raise located(exc, value) from None
+
     if type(value) is Template and not value.whole and len(value.names) == 1:
-        # One placeholder plus literal text: always a non-empty string, a valid key value.
+        # One placeholder plus literal text: always a non-empty string; a short ASCII one is a
+        # valid key value (at most 1024 bytes).
         template, name, find = value, value.names[0], _lookup(value.names[0])
         head, tail = value.literals
 
@@ -107,15 +117,18 @@ def _key_av(value: Value, attribute: str, op_id: str) -> Getter:
                 raise unbound(op_id, template, name)
             if type(found) is not str:
                 found = text(found, op_id=op_id, template=template)
-            return {"S": head + found + tail}
+            key = head + found + tail
+            if len(key) <= 256 and key.isascii():
+                return {"S": key}
+            return checked(key)
 
         return one_placeholder
 
     def key_value(params: Params, parent: Parent) -> AV:
         resolved = get(params, parent)
-        if type(resolved) is str and resolved:
+        if type(resolved) is str and resolved and len(resolved) <= 256 and resolved.isascii():
             return {"S": resolved}
-        return serialize_key(resolved, op_id=op_id, attribute=attribute)
+        return checked(resolved)
 
     return key_value
 
@@ -123,7 +136,14 @@ def _key_av(value: Value, attribute: str, op_id: str) -> Getter:
 def _operand_av(value: Value | ParamRef, op_id: str) -> Getter:
     """``_requests._av(value, env, op_id, None)``: any value, serialized."""
     get = _typed(value, op_id)
-    return lambda params, parent: serialize(get(params, parent), op_id=op_id)
+
+    def operand(params: Params, parent: Parent) -> AV:
+        try:
+            return serialize(get(params, parent), op_id=op_id)
+        except ValueRejected as exc:
+            raise located(exc, value) from None
+
+    return operand
 
 
 # --- decoding (sections 7.7 and 9.2) ----------------------------------------------------------

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ._codec import serialize, serialize_key
+from ._codec import ValueRejected, check_item_size, serialize, serialize_key
+from ._datetimes import check_format, format_problem
 from ._templates import Env, Template, resolve, text
 from .errors import ParameterValidationError, UnboundParameterError
 from .spec.plans import (
@@ -30,11 +31,14 @@ __all__ = [
     "affected_gsis",
     "apply_condition",
     "batch_get_request",
+    "check_formats",
     "delete_request",
     "derive_keys",
     "display",
     "get_item_request",
     "key_map",
+    "located",
+    "param_of",
     "put_record",
     "put_request",
     "query_request",
@@ -85,9 +89,70 @@ def _av(value: Value | ParamRef, env: Env | Unresolved, op_id: str, key: str | N
             return {"S": value.text}
     else:
         resolved = value_of(value, env, op_id)
-    if key is not None:
-        return serialize_key(resolved, op_id=op_id, attribute=key)
-    return serialize(resolved, op_id=op_id)
+    try:
+        if key is not None:
+            return serialize_key(resolved, op_id=op_id, attribute=key)
+        return serialize(resolved, op_id=op_id)
+    except ValueRejected as exc:
+        raise located(exc, value) from None
+
+
+def located(exc: ValueRejected, value: Value | ParamRef) -> ValueRejected:
+    """``exc`` naming the parameter or template the rejected value came from."""
+    source = _source(value)
+    return exc.at(source) if source is not None else exc
+
+
+def _source(value: Value | ParamRef | None) -> str | None:
+    """Where a spec value comes from, for messages: a parameter, a template, or nothing."""
+    if type(value) is ParamRef:
+        return f"parameter '{value.name}'"
+    if type(value) is Template and value.names:
+        return f"parameter '{value.names[0]}'" if value.whole else f"template '{value.text}'"
+    return None
+
+
+def _subject(value: Value | ParamRef | None, field: str) -> str:
+    source = _source(value)
+    return f"{source} for field '{field}'" if source is not None else f"field '{field}'"
+
+
+def _serialize_fields(
+    values: Mapping[str, Any], spec: tuple[tuple[str, Value], ...], op_id: str
+) -> dict[str, AV]:
+    """``{field: serialize(value)}``; a rejected value names its field and parameter."""
+    try:
+        return {field: serialize(value, op_id=op_id) for field, value in values.items()}
+    except ValueRejected as rejected:
+        sources = dict(spec)
+        for field, value in values.items():
+            try:
+                serialize(value, op_id=op_id)
+            except ValueRejected as exc:
+                raise exc.at(_subject(sources.get(field), field)) from None
+        raise rejected from None
+
+
+def param_of(value: Value | ParamRef | None) -> str | None:
+    """The parameter a spec value is exactly (a whole placeholder or a marker), else ``None``."""
+    if type(value) is ParamRef:
+        return value.name
+    if type(value) is Template and value.whole:
+        return value.names[0]
+    return None
+
+
+def check_formats(
+    op_id: str,
+    written: Mapping[str, Any],
+    formats: Mapping[str, str],
+    spec: tuple[tuple[str, Value], ...] = (),
+) -> None:
+    """Every written field with a ``datetime`` / ``date`` format holds valid ISO 8601 text for
+    it (section 9.3), else ``ParameterValidationError`` naming the parameter and the field."""
+    for field, fmt in formats.items():
+        if field in written and format_problem(written[field], fmt) is not None:
+            check_format(op_id, field, fmt, written[field], param_of(dict(spec).get(field)))
 
 
 def key_map(
@@ -187,7 +252,7 @@ def apply_condition(
     if condition is not None:
         names.update(condition.names)
         for alias, value in condition.values:
-            values[alias] = serialize(value_of(value, env, op_id), op_id=op_id)
+            values[alias] = _av(value, env, op_id, None)
     if names:
         request["ExpressionAttributeNames"] = names
     if values:
@@ -270,16 +335,21 @@ def put_request(
     follow the derived keys (both only used by a W1 rewrite, section 39).
     """
     record, derived = put_record(command, entity, params, op_id, overrides)
-    item = {field: serialize(value, op_id=op_id) for field, value in record.items()}
+    spec = tuple(pair for pair in command.item if not overrides or pair[0] not in overrides)
+    if entity.formats:
+        check_formats(op_id, record, entity.formats, spec)
+        if extra:
+            check_formats(op_id, extra, entity.formats)
+    item = _serialize_fields(record, spec, op_id)
     for attr, value in derived:
         item[attr] = serialize_key(value, op_id=op_id, attribute=attr)
     if extra:
-        for name, value in extra.items():
-            item[name] = serialize(value, op_id=op_id)
+        item.update(_serialize_fields(extra, (), op_id))
     request: dict[str, Any] = {"TableName": table, "Item": item}
     apply_condition(request, command.condition, params, op_id)
     if return_values is not None:
         request["ReturnValues"] = return_values
+    check_item_size(op_id, request)
     return request
 
 
@@ -323,15 +393,19 @@ def update_request(
 ) -> dict[str, Any]:
     """``update_item`` kwargs: SET changes, then re-derived GSI keys (section 10.3)."""
     changes = {field: value_of(value, params, op_id) for field, value in command.changes}
+    spec = command.changes
     if extra_changes:
         changes.update(extra_changes)
+        spec = tuple(pair for pair in spec if pair[0] not in extra_changes)
+    if entity is not None and entity.formats:
+        check_formats(op_id, changes, entity.formats, spec)
     parts: list[str] = []
     names: dict[str, str] = {}
     values: dict[str, AV] = {}
-    for i, (field, value) in enumerate(changes.items()):
+    for i, (field, av) in enumerate(_serialize_fields(changes, spec, op_id).items()):
         parts.append(f"#c{i} = :c{i}")
         names[f"#c{i}"] = field
-        values[f":c{i}"] = serialize(value, op_id=op_id)
+        values[f":c{i}"] = av
     for n, (gsi, env) in enumerate(affected_gsis(entity, changes, params, op_id)):
         for suffix, template in (("pk", gsi.pk), ("sk", gsi.sk)):
             if template is None:
@@ -350,6 +424,7 @@ def update_request(
     apply_condition(request, command.condition, params, op_id)
     if return_values is not None:
         request["ReturnValues"] = return_values
+    check_item_size(op_id, request)
     return request
 
 
@@ -366,6 +441,7 @@ def delete_request(
     apply_condition(request, command.condition, params, op_id)
     if return_values is not None:
         request["ReturnValues"] = return_values
+    check_item_size(op_id, request)
     return request
 
 

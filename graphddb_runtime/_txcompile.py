@@ -20,7 +20,7 @@ params. See :mod:`._txsource` for how spec strings are kept out of the source te
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import nullcontext
 from typing import Any, Protocol
 
@@ -51,8 +51,11 @@ class ItemBuilder(Protocol):
     constant: bool
     regsi: Regsi
     adds: list[tuple[str, Value, Any]]
+    formats: Mapping[str, str]
 
     def build(self, params: Any, element: Any, index: int | None) -> Any: ...
+
+    def check_format(self, field: str, value: Any, index: int | None) -> None: ...
 
 
 def compile_item(
@@ -62,7 +65,9 @@ def compile_item(
 
     ``classes`` are ``_Built``, ``_Actions`` and ``_delta`` from ``_txitems``.
     """
-    src = Source({**HELPERS, **classes, "_build": builder.build})
+    src = Source(
+        {**HELPERS, **classes, "_build": builder.build, "_check_format": builder.check_format}
+    )
     _ItemCompiler(src, builder, entity).run()
     return src
 
@@ -79,6 +84,9 @@ class _ItemCompiler(ValueCompiler):
             item.maintain is not None or bool(builder.regsi.affected)
         )
         self.constant = builder.constant and self.loop
+        #: field -> the local holding its last value that passed the format check: a value
+        #: read from the params is the same object for every element, so it is checked once.
+        self.format_checked: dict[str, str] = {}
 
     # --- assembly ----------------------------------------------------------------------------
 
@@ -105,6 +113,8 @@ class _ItemCompiler(ValueCompiler):
                     src.emit("return")
             for name, local in self.hoisted.items():
                 src.emit(f"{local} = params.get({src.const(name)})")
+            for local in self.format_checked.values():
+                src.emit(f"{local} = None")
             if strs:
                 src.emit(f"strs = {' and '.join(f'type({p}) is str' for p in strs)}")
             if self.constant:
@@ -190,6 +200,7 @@ class _ItemCompiler(ValueCompiler):
         record: dict[str, Val] = {}
         for name, value in item.item:
             val = self.typed(value)
+            self._format(name, val)
             is_key = item.literal_key and name in keys
             slots[name] = self.key_av(name, val) if is_key else self.av(val)
             if not (val.const and val.value is None):
@@ -312,6 +323,17 @@ class _ItemCompiler(ValueCompiler):
         src.emit(f"body = {{{', '.join(parts)}}}")
         return "body"
 
+    def _format(self, field: str, val: Val) -> None:
+        """``_Builder.check_format`` of a written field with a format (section 9.3)."""
+        if field not in self.builder.formats or (val.const and val.value is None):
+            return
+        src = self.src
+        checked = self.format_checked.setdefault(field, f"ok{len(self.format_checked)}")
+        with src.block(f"if {val.expr} is not {checked}:"):
+            index = "index" if self.loop else "None"
+            src.emit(f"_check_format({src.const(field)}, {val.expr}, {index})")
+            src.emit(f"{checked} = {val.expr}")
+
     # --- Delete, ConditionCheck, Update (sections 25.4 and 26.1) ------------------------------
 
     def _keyed(self) -> tuple[str, str, str, list[tuple[str, Slot]]]:
@@ -335,6 +357,7 @@ class _ItemCompiler(ValueCompiler):
         names: dict[str, str] = {}
         sets = []
         for i, (name, val) in enumerate(changes):
+            self._format(name, val)
             values[f":c{i}"] = slot = self.av(val)
             names[f"#c{i}"] = name
             shared = slot.av if slot.av.isidentifier() else _bind(src, slot)

@@ -25,10 +25,12 @@ from typing import TYPE_CHECKING, Any
 from ._batch import canonical
 from ._codec import serialize
 from ._dataclass import dataclass, field
-from ._getters import Element, Getter, Params, getter, text_getter
+from ._datetimes import check_format
+from ._getters import Element, Getter, Params, getter, maintain_source, text_getter
+from ._requests import param_of
 from ._templates import Template, text
 from ._txderive import AV, Keys, Regsi, key_av
-from .errors import ParameterValidationError, UnboundParameterError
+from .errors import ParameterValidationError
 from .spec.plans import (
     ConditionPlan,
     Literal,
@@ -199,12 +201,15 @@ class _Builder:
             else None
         )
         keyed = item.literal_key
+        self.formats: Mapping[str, str] = entity.formats if entity is not None else {}
         self.fields = [
             (name, getter(v, op_id), keyed and name in self.key_attributes) for name, v in item.item
         ]
         self.keys = Keys(entity, op_id) if entity is not None and entity.pk and not keyed else None
         self.key = [(attr, getter(v, op_id)) for attr, v in item.key]
         self.changes = [(name, getter(v, op_id)) for name, v in item.changes]
+        #: The parameter each written field is exactly, for format errors (``param_of``).
+        self.sources = {name: param_of(v) for name, v in (*item.item, *item.changes)}
         self.regsi = Regsi(entity, tuple(name for name, _ in item.changes), op_id)
         self.adds = [(name, v, getter(v, op_id)) for name, v in item.add]
         self.condition = _condition(item.condition, op_id)
@@ -223,11 +228,11 @@ class _Builder:
         origin = (self.item.index, index)
         kind = self.item.type
         if kind == "Put":
-            body_item, body = self._put(params, element)
+            body_item, body = self._put(params, element, index)
             return Built("Put", body, self._target(body_item), origin)
         key = {attr: key_av(get(params, element), self.op_id, attr) for attr, get in self.key}
         if kind == "Update":
-            actions, body = self._update(params, element, key)
+            actions, body = self._update(params, element, key, index)
             return Built("Update", body, self._target(key), origin, actions)
         body = {"TableName": self.table, "Key": key}
         self._apply_condition(body, params, element)
@@ -265,12 +270,24 @@ class _Builder:
             body["ExpressionAttributeValues"] = values
         body["ConditionExpression"] = expression
 
-    def _put(self, params: Params, element: Element) -> tuple[dict[str, AV], dict[str, Any]]:
+    def check_format(self, field: str, value: Any, index: int | None) -> None:
+        """Section 9.3 for one written field (no-op for a field without a format)."""
+        fmt = self.formats.get(field)
+        if fmt is not None:
+            source = self.sources.get(field)
+            check_format(self.op_id, field, fmt, value, source, self.for_each, index)
+
+    def _put(
+        self, params: Params, element: Element, index: int | None
+    ) -> tuple[dict[str, AV], dict[str, Any]]:
         op_id = self.op_id
+        formats = self.formats
         record: dict[str, Any] = {}
         body_item: dict[str, AV] = {}
         for name, get, is_key in self.fields:
             value = record[name] = get(params, element)
+            if formats and name in formats:
+                self.check_format(name, value, index)
             if type(value) is str and (value or not is_key):
                 body_item[name] = {"S": value}
             elif is_key:
@@ -284,18 +301,21 @@ class _Builder:
         return body_item, body
 
     def _update(
-        self, params: Params, element: Element, key: dict[str, AV]
+        self, params: Params, element: Element, key: dict[str, AV], index: int | None
     ) -> tuple[Actions, dict[str, Any]]:
         """An Update's actions and its native body (sections 26.1 and 26.3)."""
         op_id = self.op_id
         if self.item.maintain is not None:
-            return _maintain(self, self.item.maintain, params, element, key)
+            return _maintain(self, self.item.maintain, params, element, key, index)
         actions = Actions()
         set_parts: list[str] = []
         names: dict[str, str] = {}
         values: dict[str, AV] = {}
         changes = {name: get(params, element) for name, get in self.changes}
+        formats = self.formats
         for i, (name, value) in enumerate(changes.items()):
+            if formats and name in formats:
+                self.check_format(name, value, index)
             av = serialize(value, op_id=op_id)
             set_parts.append(f"#c{i} = :c{i}")
             names[f"#c{i}"], values[f":c{i}"] = name, av
@@ -409,29 +429,26 @@ def update_body(
 # --- maintain (section 26.3) ------------------------------------------------------------------
 
 
-def _source(input_field: str, params: Params, element: Element, op_id: str) -> Any:
-    """The typed source value of a maintain projection; an absent source is an error."""
-    if input_field.startswith("item.") and element is not None:
-        container: Mapping[str, Any] = element
-        name = input_field[5:]
-    else:
-        container, name = params, input_field
-    if name not in container:
-        raise UnboundParameterError(
-            f"{op_id}: maintain inputField '{input_field}' references unbound parameter '{name}'"
-        )
-    return container[name]
-
-
-def _maintain(
-    builder: _Builder, maintain: MaintainPlan, params: Params, element: Element, key: dict[str, AV]
+def _maintain(  # noqa: PLR0917 - private
+    builder: _Builder,
+    maintain: MaintainPlan,
+    params: Params,
+    element: Element,
+    key: dict[str, AV],
+    index: int | None,
 ) -> tuple[Actions, dict[str, Any]]:
     op_id, table = builder.op_id, builder.table
+    snapshot = maintain.kind == "snapshot"  # writes owner-row fields (a collection: list items)
     record: dict[str, AV] = {}
     for spec in maintain.projection:
-        value = _source(spec.input_field, params, element, op_id)
+        value = maintain_source(spec.input_field, params, element, op_id)
         if spec.op == "preview" and value is not None:
             value = text(value, op_id=op_id)[: spec.length]
+        fmt = builder.formats.get(spec.attribute) if snapshot else None
+        if fmt is not None:
+            check_format(
+                op_id, spec.attribute, fmt, value, spec.input_field, builder.for_each, index
+            )
         record[spec.attribute] = serialize(value, op_id=op_id)
     actions = Actions()
     if maintain.kind == "collection":

@@ -1440,7 +1440,7 @@ def test_put_put_and_delete_delete_keep_the_first() -> None:
 def test_merge_updates_at_first_position_with_renumbering() -> None:
     first = g_update(changes={"name": "{name}"}, add={"memberCount": "1"})
     second = g_update(
-        changes={"name": "{name}", "createdAt": "2024"},
+        changes={"name": "{name}", "createdAt": "2024-01-02"},
         add={"memberCount": "1", "postCount": "-1"},
     )
     _, client = run([M_PUT, first, M_PUT, second], G_ARGS, G_PARAMS)
@@ -1460,7 +1460,7 @@ def test_merge_updates_at_first_position_with_renumbering() -> None:
             },
             "ExpressionAttributeValues": {
                 ":c0": {"S": "Eng"},
-                ":c1": {"S": "2024"},
+                ":c1": {"S": "2024-01-02"},
                 ":a0": {"N": "2"},
                 ":a1": {"N": "-1"},
             },
