@@ -53,6 +53,7 @@ __all__ = [
     "ValueRejected",
     "attributes",
     "check_item_size",
+    "check_key_avs",
     "date_text",
     "datetime_text",
     "deserialize",
@@ -61,6 +62,7 @@ __all__ = [
     "is_internal_key",
     "is_number",
     "item_size",
+    "item_too_large",
     "native_numbers",
     "request_size",
     "serialize",
@@ -447,12 +449,32 @@ def check_item_size(op_id: str, body: Mapping[str, Any], what: str = "the item")
     """:func:`request_size`, or :class:`ValueRejected` above DynamoDB's 400 KB item limit."""
     size = request_size(body, op_id=op_id)
     if size > MAX_ITEM_BYTES:
-        raise ValueRejected(
-            op_id,
-            f"{what} is about {size} bytes, more than DynamoDB's item limit of 400 KB "
-            f"({MAX_ITEM_BYTES} bytes)",
-        )
+        raise item_too_large(op_id, size, what)
     return size
+
+
+def item_too_large(op_id: str, size: int, what: str) -> ValueRejected:
+    return ValueRejected(
+        op_id,
+        f"{what} is about {size} bytes, more than DynamoDB's item limit of 400 KB "
+        f"({MAX_ITEM_BYTES} bytes)",
+    )
+
+
+def check_key_avs(op_id: str, avs: Mapping[str, Mapping[str, Any]], keys: AbstractSet[str]) -> None:
+    """The key-size rule of :func:`serialize_key` for already encoded values: every ``S`` or
+    ``B`` value of an attribute named in ``keys``."""
+    for attribute, av in avs.items():
+        if attribute in keys:
+            text, raw = av.get("S"), av.get("B")
+            if isinstance(text, str) and text:
+                bad = text_key_reason(attribute, text)
+            elif raw is not None:
+                bad = key_bytes_reason(attribute, len(_raw_bytes(raw)))
+            else:
+                continue
+            if bad is not None:
+                raise ValueRejected(op_id, bad, key=attribute)
 
 
 def value_size(av: Mapping[str, Any]) -> int:

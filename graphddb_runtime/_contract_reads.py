@@ -25,7 +25,7 @@ from ._codec import deserialize_item, hydrate, native_numbers, serialize_key
 from ._dataclass import dataclass
 from ._options import common_options, read_flags
 from ._params import validate_params
-from ._pipeline import fetch_page, request_hooks
+from ._pipeline import fetch_page, read_plan, request_hooks
 from ._requests import batch_get_request, get_item_request, key_map, query_request, value_of
 from .concurrency import map_with_concurrency
 from .cursor import (
@@ -92,13 +92,18 @@ class MethodOptions:
     order: str | None
     context: Mapping[str, Any]
     numbers: str
+    datetimes: str = "datetime"
 
 
-def method_options(op_id: str, params: object, default_numbers: str) -> MethodOptions:
+def method_options(
+    op_id: str, params: object, default_numbers: str, default_datetimes: str = "datetime"
+) -> MethodOptions:
     """Type-check the known retrieval options; unknown keys are ignored."""
     if params is not None and not isinstance(params, Mapping):
         raise ParameterValidationError(f"{op_id}: params must be a mapping or None")
-    checked, numbers, context = common_options(op_id, params, default_numbers)
+    checked, numbers, datetimes, context = common_options(
+        op_id, params, default_numbers, default_datetimes
+    )
     limit, order, consistent = read_flags(op_id, checked)
     after = checked.get("after")
     if after is not None and not isinstance(after, str):
@@ -110,6 +115,7 @@ def method_options(op_id: str, params: object, default_numbers: str) -> MethodOp
         order=order,
         context=context if context is not None else {},
         numbers=numbers,
+        datetimes=datetimes,
     )
 
 
@@ -128,7 +134,7 @@ def execute_query_method(
     """Section 31.2; hooks fire for single-key calls only (section 38.2)."""
     plan: QueryMethodPlan = resolve_method(engine, contract, method, "query")
     op_id = f"{plan.contract}.{plan.name}"
-    opts = method_options(op_id, params, engine.limits.numbers)
+    opts = method_options(op_id, params, engine.limits.numbers, engine.limits.datetimes)
     query = engine.catalog.queries[plan.operation]
     if isinstance(key_or_keys, (list, tuple)):
         if plan.resolution == "range" or plan.input_arity == "single":
@@ -138,7 +144,8 @@ def execute_query_method(
                 "'single'"
             )
         _check_consistent(query, opts, op_id)
-        result: Any = _point_array(engine, query, key_or_keys, opts=opts, op_id=op_id)
+        hydrated = read_plan(engine, query, opts.datetimes)
+        result: Any = _point_array(engine, hydrated, key_or_keys, opts=opts, op_id=op_id)
         parents = [v for v in result.values() if v is not None]
     else:
         single = _Single(engine, plan, query, op_id)
@@ -153,7 +160,7 @@ def execute_query_method(
         else:
             parents = [result] if isinstance(result, dict) else []
     if plan.compose and parents:
-        compose(engine, plan, parents, consistent=opts.consistent)
+        compose(engine, plan, parents, consistent=opts.consistent, datetimes=opts.datetimes)
     return native_numbers(result) if opts.numbers == "native" else result
 
 
@@ -200,7 +207,7 @@ class _Single:
         context: dict[str, Any] | None = None,
     ) -> Any:
         engine, op_id = self.engine, self.op_id
-        root = self.query.operations[0]
+        root = read_plan(engine, self.query, opts.datetimes).operations[0]
         table = engine.physical(root.table)
         if root.type == "GetItem":
             request = get_item_request(
@@ -253,7 +260,7 @@ class _Single:
         )
 
         def body(new_key: Any, new_params: Any) -> Any:
-            new_opts = method_options(self.op_id, new_params, opts.numbers)
+            new_opts = method_options(self.op_id, new_params, opts.numbers, opts.datetimes)
             start = self.preflight(new_key, new_opts)
             return self.run(new_key, new_opts, start, hooks, context)
 
@@ -332,8 +339,11 @@ def _fetch(
         build=build,
         batching=Batching(engine.limits, engine.sleep),
     )
+    projection, formats, entity = op.projection, op.formats, op.entity
     return {
-        key_identity(item, attributes): hydrate(deserialize_item(item), op.projection, op.formats)
+        key_identity(item, attributes): hydrate(
+            deserialize_item(item), projection, formats, op_id=op_id, entity=entity
+        )
         for item in raw
     }
 
@@ -380,11 +390,13 @@ def compose(
     parents: list[dict[str, Any]],
     *,
     consistent: bool,
+    datetimes: str = "datetime",
 ) -> None:
     """Run every compose edge on ``parents``, stage by stage, writing ``parent[as]`` in place."""
 
     def edge_values(index: int, _: int) -> list[Any]:
-        return _edge(engine, plan, plan.compose[index], parents, consistent=consistent)
+        edge = plan.compose[index]
+        return _edge(engine, plan, edge, parents, consistent=consistent, datetimes=datetimes)
 
     for stage in plan.stages:
         values = map_with_concurrency(list(stage), plan.concurrency, edge_values)
@@ -401,10 +413,11 @@ def _edge(
     parents: list[dict[str, Any]],
     *,
     consistent: bool,
+    datetimes: str,
 ) -> list[Any]:
     child: QueryMethodPlan = engine.catalog.contracts[edge.contract].methods[edge.method]  # type: ignore[assignment]
     child_id = f"{child.contract}.{child.name}"
-    query = engine.catalog.queries[child.operation]
+    query = read_plan(engine, engine.catalog.queries[child.operation], datetimes)
     root = query.operations[0]
     attributes = [attr for attr, _ in root.key]
     identities: list[tuple[Any, ...] | None] = []

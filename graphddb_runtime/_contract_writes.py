@@ -21,6 +21,7 @@ from ._batch import Batching, batch_write
 from ._codec import deserialize_item, hydrate, native_numbers
 from ._contract_reads import resolve_method
 from ._params import validate_params
+from ._pipeline import read_plan
 from ._requests import key_map, put_request
 from .errors import ContractArityError, ParameterValidationError
 from .spec.plans import CommandMethodPlan, CommandPlan
@@ -84,7 +85,11 @@ def _read_back(
     engine: Engine, query_id: str, merged: Mapping[str, Any], op_id: str, options: object
 ) -> Any:
     """A consistent GetItem of the written row, no validation and no hooks (section 34.2 step 3)."""
-    root = engine.catalog.queries[query_id].operations[0]
+    datetimes = options.get("datetimes") if isinstance(options, Mapping) else None
+    query = read_plan(
+        engine, engine.catalog.queries[query_id], datetimes or engine.limits.datetimes
+    )
+    root = query.operations[0]
     request = {
         "TableName": engine.physical(root.table),
         "Key": key_map(root.key, merged, op_id),
@@ -93,7 +98,9 @@ def _read_back(
     item = engine.sender.get_item(op_id, request).get("Item")
     if not item:
         return None
-    result = hydrate(deserialize_item(item), root.projection, root.formats)
+    result = hydrate(
+        deserialize_item(item), root.projection, root.formats, op_id=op_id, entity=root.entity
+    )
     numbers = options.get("numbers") if isinstance(options, Mapping) else None
     return native_numbers(result) if (numbers or engine.limits.numbers) == "native" else result
 

@@ -20,13 +20,14 @@ def _0(self, limits, sleep, gate):
 
 
 # graphddb_runtime._contract_reads.MethodOptions
-def _1(self, *, consistent, limit, after, order, context, numbers):
+def _1(self, *, consistent, limit, after, order, context, numbers, datetimes):
     _setattr(self, 'consistent', consistent)
     _setattr(self, 'limit', limit)
     _setattr(self, 'after', after)
     _setattr(self, 'order', order)
     _setattr(self, 'context', context)
     _setattr(self, 'numbers', numbers)
+    _setattr(self, 'datetimes', datetimes)
 
 
 # graphddb_runtime._contract_reads._Single
@@ -49,13 +50,14 @@ def _3(self, *, catalog, sender, limits, tables, cursor_secret, sleep, compiled)
 
 
 # graphddb_runtime._reads.ReadOptions
-def _4(self, *, cursor, limit, order, consistent, numbers, context):
+def _4(self, *, cursor, limit, order, consistent, numbers, context, datetimes):
     _setattr(self, 'cursor', cursor)
     _setattr(self, 'limit', limit)
     _setattr(self, 'order', order)
     _setattr(self, 'consistent', consistent)
     _setattr(self, 'numbers', numbers)
     _setattr(self, 'context', context)
+    _setattr(self, 'datetimes', datetimes)
 
 
 # graphddb_runtime._reads._Call
@@ -123,7 +125,7 @@ def _11(self, file, pointer, message, rule, severity):
 
 
 # graphddb_runtime.limits.RuntimeLimits
-def _12(self, *, max_operations, max_items, max_depth, max_batch_get_items, max_batch_write_items, max_transaction_items, max_transaction_bytes, batch_max_retries, batch_backoff_base_ms, batch_backoff_cap_ms, batch_backoff_jitter, batch_concurrency, numbers):
+def _12(self, *, max_operations, max_items, max_depth, max_batch_get_items, max_batch_write_items, max_transaction_items, max_transaction_bytes, batch_max_retries, batch_backoff_base_ms, batch_backoff_cap_ms, batch_backoff_jitter, batch_concurrency, numbers, datetimes):
     _setattr(self, 'max_operations', max_operations)
     _setattr(self, 'max_items', max_items)
     _setattr(self, 'max_depth', max_depth)
@@ -137,6 +139,7 @@ def _12(self, *, max_operations, max_items, max_depth, max_batch_get_items, max_
     _setattr(self, 'batch_backoff_jitter', batch_backoff_jitter)
     _setattr(self, 'batch_concurrency', batch_concurrency)
     _setattr(self, 'numbers', numbers)
+    _setattr(self, 'datetimes', datetimes)
     self.__post_init__()
 
 
@@ -528,10 +531,10 @@ def _50(self, issues, markers, clauses):
 
 INITS: dict[str, tuple[str, Any]] = {
     'graphddb_runtime._batch.Batching': ('298ef1f664b1a057', _0),
-    'graphddb_runtime._contract_reads.MethodOptions': ('61034c2f09e26915', _1),
+    'graphddb_runtime._contract_reads.MethodOptions': ('d7c823bf1d9a8dbc', _1),
     'graphddb_runtime._contract_reads._Single': ('7b59b4aa367bc1fa', _2),
     'graphddb_runtime._reads.Engine': ('ca25975747b70306', _3),
-    'graphddb_runtime._reads.ReadOptions': ('076664897be3fe6f', _4),
+    'graphddb_runtime._reads.ReadOptions': ('2e087ddb10064d74', _4),
     'graphddb_runtime._reads._Call': ('dbec5a27b665a0ef', _5),
     'graphddb_runtime._templates.Template': ('5a2a22a2d5a37925', _6),
     'graphddb_runtime._tx_hooks._Op': ('5bb0e595402410de', _7),
@@ -539,7 +542,7 @@ INITS: dict[str, tuple[str, Any]] = {
     'graphddb_runtime._txitems.Built': ('15f6d69700bcbd7a', _9),
     'graphddb_runtime.errors.CancellationReason': ('b22ea1558c5b05ea', _10),
     'graphddb_runtime.errors.SpecIssue': ('87b786b07f150ae4', _11),
-    'graphddb_runtime.limits.RuntimeLimits': ('2c99a8bef8350cef', _12),
+    'graphddb_runtime.limits.RuntimeLimits': ('5fdf9115472b8f20', _12),
     'graphddb_runtime.middleware.MiddlewareRuntime': ('dbcae71faa899138', _13),
     'graphddb_runtime.middleware.PersistCtx': ('358f768081251dff', _14),
     'graphddb_runtime.middleware.ReadOpCtx': ('7ec030cb4f9f8eec', _15),

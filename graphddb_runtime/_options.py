@@ -13,9 +13,12 @@ _EMPTY: Mapping[str, Any] = {}
 
 
 def common_options(
-    op_id: str, options: object, default_numbers: str
-) -> tuple[Mapping[str, Any], str, Mapping[str, Any] | None]:
-    """``(options, numbers, context)`` after checking the keys every call accepts."""
+    op_id: str, options: object, default_numbers: str, default_datetimes: str = "datetime"
+) -> tuple[Mapping[str, Any], str, str, Mapping[str, Any] | None]:
+    """``(options, numbers, datetimes, context)`` after checking the keys every call accepts.
+
+    ``numbers`` (section 9.4) and ``datetimes`` (section 9.6) fall back to the runtime defaults.
+    """
     if options is None:
         options = _EMPTY
     if not isinstance(options, Mapping):
@@ -23,10 +26,13 @@ def common_options(
     numbers = options.get("numbers")
     if numbers is not None and numbers not in ("decimal", "native"):
         raise ParameterValidationError(f"{op_id}: option 'numbers' must be 'decimal' or 'native'")
+    datetimes = options.get("datetimes")
+    if datetimes is not None and datetimes not in ("datetime", "text"):
+        raise ParameterValidationError(f"{op_id}: option 'datetimes' must be 'datetime' or 'text'")
     context = options.get("context")
     if context is not None and not isinstance(context, Mapping):
         raise ParameterValidationError(f"{op_id}: option 'context' must be a mapping")
-    return options, numbers or default_numbers, context
+    return options, numbers or default_numbers, datetimes or default_datetimes, context
 
 
 def read_flags(op_id: str, options: Mapping[str, Any]) -> tuple[int | None, str | None, bool]:

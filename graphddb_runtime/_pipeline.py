@@ -8,7 +8,9 @@ for one call. Both keep the no-middleware path free of any hook bookkeeping.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from ._batch import Batching, batch_get
@@ -23,14 +25,40 @@ from .middleware import (
     model_of,
     recover,
 )
-from .spec.plans import ReadOpPlan
+from .spec.plans import QueryPlan, ReadOpPlan
 
 if TYPE_CHECKING:
     from ._reads import Engine
 
-__all__ = ["batch_with_hooks", "fetch_page", "raw_page", "request_hooks", "thread_items"]
+__all__ = [
+    "batch_with_hooks",
+    "fetch_page",
+    "raw_page",
+    "read_plan",
+    "request_hooks",
+    "thread_items",
+]
 
 Item = dict[str, Any]
+_NO_FORMATS: Mapping[str, str] = MappingProxyType({})
+
+
+def read_plan(engine: Engine, plan: QueryPlan, datetimes: str) -> QueryPlan:
+    """The plan to run for the ``datetimes`` option (section 9.6): ``plan`` itself, or for
+    ``"text"`` its twin whose ops restore no format (built once per runtime), so every
+    ``datetime`` / ``date`` field is returned as its stored text, root and relations alike."""
+    if datetimes != "text" or not any(op.formats for op in plan.operations):
+        return plan
+    key = ("datetimes-text", plan.id)
+    found = engine.compiled.get(key)
+    if found is None or found[0] is not plan:
+        ops = tuple(
+            dataclasses.replace(op, formats=_NO_FORMATS) if op.formats else op
+            for op in plan.operations
+        )
+        found = engine.compiled[key] = (plan, dataclasses.replace(plan, operations=ops))
+    text_plan: QueryPlan = found[1]
+    return text_plan
 
 
 def raw_page(
@@ -95,7 +123,8 @@ def fetch_page(
             hooks=hooks,
             context=context if context is not None else {},
         )
-    items = [hydrate(r, op.projection, op.formats) for r in raw]
+    projection, formats, entity = op.projection, op.formats, op.entity
+    items = [hydrate(r, projection, formats, op_id=op_id, entity=entity) for r in raw]
     if not cursor_key:
         return items, None
     return items, mint_cursor(cursor_key, secret=engine.cursor_secret, scope=scope)

@@ -15,7 +15,7 @@ from ._codec import native_numbers, serialize_key
 from ._dataclass import dataclass, field
 from ._options import common_options, read_flags
 from ._params import validate_params
-from ._pipeline import fetch_page, request_hooks
+from ._pipeline import fetch_page, read_plan, request_hooks
 from ._relations import assemble
 from ._requests import (
     Unresolved,
@@ -63,11 +63,14 @@ class ReadOptions:
     consistent: bool
     numbers: str
     context: Mapping[str, Any] | None
+    datetimes: str = "datetime"
 
 
 def read_options(op_id: str, options: object, limits: RuntimeLimits) -> ReadOptions:
     """Validate ``execute_query`` options (section 7.4); unknown keys are ignored."""
-    options, numbers, context = common_options(op_id, options, limits.numbers)
+    options, numbers, datetimes, context = common_options(
+        op_id, options, limits.numbers, limits.datetimes
+    )
     limit, order, consistent = read_flags(op_id, options)
     return ReadOptions(
         cursor=options.get("cursor"),
@@ -76,6 +79,7 @@ def read_options(op_id: str, options: object, limits: RuntimeLimits) -> ReadOpti
         consistent=consistent,
         numbers=numbers,
         context=context,
+        datetimes=datetimes,
     )
 
 
@@ -159,7 +163,8 @@ def execute_query(
     plan, opts, start_key = prepare(engine, query_id, params, options)
     assert isinstance(params, Mapping)
     if hooks is None:
-        result = _Call(engine, plan, params, opts, start_key).run()
+        hydrated = read_plan(engine, plan, opts.datetimes)
+        result = _Call(engine, hydrated, params, opts, start_key).run()
         return native_numbers(result) if opts.numbers == "native" else result
     root = plan.operations[0]
     entity = engine.catalog.entities.get(root.entity) if root.entity is not None else None
@@ -175,7 +180,8 @@ def execute_query(
         # R1 may have rewritten both: validate and pre-flight again (section 38.1 step 3).
         _, new_opts, new_start = prepare(engine, plan.id, new_params, new_options)
         numbers[0] = new_opts.numbers
-        return _Call(engine, plan, new_params, new_opts, new_start, hooks, context).run()
+        hydrated = read_plan(engine, plan, new_opts.datetimes)
+        return _Call(engine, hydrated, new_params, new_opts, new_start, hooks, context).run()
 
     result = request_hooks(hooks, ctx, body)
     return native_numbers(result) if numbers[0] == "native" else result

@@ -373,7 +373,8 @@ class _Hooked:
             for item in items:
                 if isinstance(item, Mapping) and all(a in item for a in attributes):
                     key = {a: serialize(item[a], op_id=qid) for a in attributes}
-                    found.setdefault(leg.identity(key), hydrate(item, op.projection, op.formats))
+                    hydrated = hydrate(item, op.projection, op.formats, op_id=qid, entity=op.entity)
+                    found.setdefault(leg.identity(key), hydrated)
             return [None if ident is None else found.get(ident) for ident in identities]
 
         return run

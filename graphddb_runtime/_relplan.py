@@ -52,13 +52,18 @@ Getter = Callable[[Params, Parent], Any]
 #: ``item -> hydrated item``: ``hydrate(deserialize_item(item), projection, formats)``.
 Decoder = Callable[[Mapping[str, Any]], dict[str, Any]]
 
-_CACHE_TAG = "relations"  # engine.compiled key: ("relations", query id), never a plain str
+#: engine.compiled key: ("relations", query id), never a plain str; ("relations", query id,
+#: id(plan)) for a second plan of the query (``datetimes="text"``, ``_pipeline.read_plan``).
+_CACHE_TAG = "relations"
 
 
 def compiled_legs(engine: Engine, plan: QueryPlan) -> dict[int, ConnectionLeg | SingleLeg]:
     """Every relation op of ``plan`` compiled for ``engine`` (by op index), cached."""
-    key = (_CACHE_TAG, plan.id)
+    key: tuple[Any, ...] = (_CACHE_TAG, plan.id)
     cached = engine.compiled.get(key)
+    if cached is not None and cached[0] is not plan:  # another plan of that query
+        key = (_CACHE_TAG, plan.id, id(plan))
+        cached = engine.compiled.get(key)
     if cached is not None and cached[0] is plan:
         legs: dict[int, ConnectionLeg | SingleLeg] = cached[1]
         return legs
@@ -187,9 +192,11 @@ def decoder(projection: tuple[str, ...], formats: Mapping[str, str]) -> Decoder 
     return decode
 
 
-def _generic_decoder(op: ReadOpPlan) -> Decoder:
-    projection, formats = op.projection, op.formats
-    return lambda item: hydrate(deserialize_item(item), projection, formats)
+def _generic_decoder(op: ReadOpPlan, op_id: str) -> Decoder:
+    projection, formats, entity = op.projection, op.formats, op.entity
+    return lambda item: hydrate(
+        deserialize_item(item), projection, formats, op_id=op_id, entity=entity
+    )
 
 
 def read_page(
@@ -199,6 +206,7 @@ def read_page(
     *,
     limit: int | None,
     scope: str,
+    op_id: str | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Hydrated items and the cursor of one Query page (section 7.7), the generic way.
 
@@ -213,7 +221,8 @@ def read_page(
         cursor_key = {attr: last[attr] for attr in op.cursor_attributes if attr in last}
     elif response.get("LastEvaluatedKey"):
         cursor_key = deserialize_item(response["LastEvaluatedKey"])
-    items = [hydrate(r, op.projection, op.formats) for r in raw]
+    projection, formats, entity = op.projection, op.formats, op.entity
+    items = [hydrate(r, projection, formats, op_id=op_id, entity=entity) for r in raw]
     if not cursor_key:
         return items, None
     return items, mint_cursor(cursor_key, secret=engine.cursor_secret, scope=scope)
@@ -271,7 +280,9 @@ class ConnectionLeg(_Leg):
             or type(items) is not list
             or (op.limit is None and len(items) > engine.limits.max_items)
         ):
-            found, cursor = read_page(engine, op, response, limit=op.limit, scope=self.scope)
+            found, cursor = read_page(
+                engine, op, response, limit=op.limit, scope=self.scope, op_id=self.op_id
+            )
             return {"items": found, "cursor": cursor}
         hydrated = [decode(item) for item in items]
         last = response.get("LastEvaluatedKey")
@@ -353,7 +364,7 @@ class SingleLeg(_Leg):
         super().__init__(engine, op_id, op)
         self.key_getters = tuple((attr, _key_av(value, attr, op_id)) for attr, value in op.key)
         self.identity = identity_function([attr for attr, _ in op.key])
-        self.decode = decoder(op.projection, op.formats) or _generic_decoder(op)
+        self.decode = decoder(op.projection, op.formats) or _generic_decoder(op, op_id)
 
     def key(self, params: Params, parent: Parent) -> dict[str, AV]:
         """``key_map(op.key, Bindings(params, parent=parent), op_id)``."""

@@ -18,7 +18,8 @@ from collections.abc import Mapping
 from decimal import Decimal, getcontext
 from typing import Any
 
-from ._codec import item_size
+from ._avrules import MAX_ITEM_BYTES
+from ._codec import ValueRejected, check_key_avs, item_too_large, request_size
 from ._options import common_options
 from ._reads import Engine
 from ._templates import text
@@ -47,7 +48,7 @@ def _token(op_id: str, name: str, value: object) -> str | None:
 
 def transaction_token(op_id: str, options: object, client_request_token: object) -> str | None:
     """The ClientRequestToken to send, from ``options`` or the keyword (section 25.1 step 2)."""
-    checked, _, _ = common_options(op_id, options, "decimal")
+    checked, _, _, _ = common_options(op_id, options, "decimal")
     from_options = _token(op_id, "option 'idempotencyToken'", checked.get("idempotencyToken"))
     from_keyword = _token(op_id, "client_request_token", client_request_token)
     if from_options is not None and from_keyword is not None and from_options != from_keyword:
@@ -184,12 +185,19 @@ def _add(total: Decimal | None, number: Number, times: int) -> Decimal:
 
 
 def preflight(
-    plan: TransactionPlan, items: list[Built], limits: RuntimeLimits, *, sized: bool = False
+    plan: TransactionPlan,
+    items: list[Built],
+    limits: RuntimeLimits,
+    *,
+    sized: bool = False,
+    keys: frozenset[str] = frozenset(),
 ) -> None:
     """Cap, duplicate targets and size, before any hook or call (section 28.1).
 
     With ``sized``, an item's ``size`` (computed when it was built, -1 if not) is trusted;
-    only items built and collapsed in the same call may pass it.
+    only items built and collapsed in the same call may pass it. Every item is also checked
+    against DynamoDB's 400 KB item limit and, when it is large enough for a key value to exceed
+    its limit (more than 1024 bytes), the values of its attributes named in ``keys``.
     """
     cap = plan.max_items if plan.max_items is not None else limits.max_transaction_items
     if len(items) > cap:
@@ -202,11 +210,16 @@ def preflight(
     size = 0
     for item in items:
         if sized and item.size >= 0:
-            size += item.size
-            continue
-        body = item.body
-        size += item_size(body["Item"] if "Item" in body else body["Key"])
-        size += item_size(body.get("ExpressionAttributeValues", {}))
+            item_bytes = item.size
+        else:
+            try:
+                item_bytes = request_size(item.body, op_id=plan.id)
+            except ValueRejected as exc:
+                where = _named(item) + (f", {exc.subject}" if exc.subject else "")
+                raise exc.at(where) from None
+        if item_bytes > _SMALL:
+            _check_large(plan.id, item, item_bytes, keys)
+        size += item_bytes
     if size > limits.max_transaction_bytes:
         raise LimitExceededError(
             f"{plan.id}: transaction is about {size} bytes, exceeds max_transaction_bytes "
@@ -214,13 +227,40 @@ def preflight(
         )
 
 
+#: An item of at most this many bytes cannot hold a key value over its limit.
+_SMALL = 1024
+
+
+def _named(item: Built) -> str:
+    spec_item, element = item.origin
+    return f"transaction item {spec_item}" + (
+        f" (element {element})" if element is not None else ""
+    )
+
+
+def _check_large(op_id: str, item: Built, size: int, keys: frozenset[str]) -> None:
+    """DynamoDB's item limit, then the key-size limits of every key attribute it writes."""
+    if size > MAX_ITEM_BYTES:
+        raise item_too_large(op_id, size, _named(item))
+    body = item.body
+    try:
+        check_key_avs(op_id, body["Item"] if "Item" in body else body["Key"], keys)
+        names = body.get("ExpressionAttributeNames") or {}
+        values = body.get("ExpressionAttributeValues") or {}
+        derived = {names.get("#" + alias[1:], alias): av for alias, av in values.items()}
+        check_key_avs(op_id, {a: av for a, av in derived.items() if a in keys}, keys)
+    except ValueRejected as exc:
+        raise exc.at(_named(item)) from None
+
+
 def build_transaction(
     engine: Engine, plan: TransactionPlan, params: Mapping[str, Any]
 ) -> list[Built]:
     """Expanded, collapsed and pre-flighted items (the request is ``[{type: body}, ...]``)."""
+    program = compiled(engine, plan)
     items = collapse(expand(engine, plan, params, compact=True))
     if items:
-        preflight(plan, items, engine.limits, sized=True)
+        preflight(plan, items, engine.limits, sized=True, keys=program.keys)
     return items
 
 

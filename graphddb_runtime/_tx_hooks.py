@@ -73,7 +73,7 @@ def execute_transaction(
     program.validate(params)
     assert isinstance(params, Mapping)
     token = transaction_token(plan.id, options, client_request_token)
-    _, _, context = common_options(plan.id, options, engine.limits.numbers)
+    _, _, _, context = common_options(plan.id, options, engine.limits.numbers)
     if not build_transaction(engine, plan, params):
         return  # zero items: no hook and no call (section 40 step 1)
     shared = dict(context or {})
@@ -101,7 +101,7 @@ def execute_transaction(
     items = collapse([_rebuild(engine, plan, op, params) for op in ops])
     if not items:
         return
-    preflight(plan, items, engine.limits)
+    preflight(plan, items, engine.limits, keys=compiled(engine, plan).keys)
     pctx = PersistCtx(
         items=[{item.type: item.body} for item in items],
         origins=tuple({"model": ctx.model, "kind": ctx.kind} for ctx in logical),

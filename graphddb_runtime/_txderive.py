@@ -9,16 +9,16 @@ the same errors (:func:`underivable`, :func:`key_av`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ._codec import serialize_key
 from ._getters import Element, Params
 from ._templates import Template, text
 from .errors import ParameterValidationError
-from .spec.plans import EntityPlan
+from .spec.plans import EntityPlan, TableSchema
 
-__all__ = ["AV", "Keys", "Missing", "Regsi", "Resolver", "key_av", "underivable"]
+__all__ = ["AV", "Keys", "Missing", "Regsi", "Resolver", "key_av", "key_names", "underivable"]
 
 AV = dict[str, Any]
 
@@ -97,6 +97,17 @@ def key_av(value: Any, op_id: str, attribute: str) -> AV:
     if type(value) is str and value:
         return {"S": value}
     return serialize_key(value, op_id=op_id, attribute=attribute)
+
+
+def key_names(tables: Iterable[TableSchema | None]) -> frozenset[str]:
+    """Every table and index key attribute of ``tables`` (the key-size pre-flight, 22.3)."""
+    return frozenset(
+        attr
+        for table in tables
+        if table is not None
+        for attrs in (table.key_attributes, *table.indexes.values())
+        for attr in attrs
+    )
 
 
 def underivable(

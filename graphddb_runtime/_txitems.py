@@ -29,7 +29,7 @@ from ._datetimes import check_format
 from ._getters import Element, Getter, Params, getter, maintain_source, text_getter
 from ._requests import param_of
 from ._templates import Template, text
-from ._txderive import AV, Keys, Regsi, key_av
+from ._txderive import AV, Keys, Regsi, key_av, key_names
 from .errors import ParameterValidationError
 from .spec.plans import (
     ConditionPlan,
@@ -94,7 +94,7 @@ class Built:
 class Compiled:
     """One transaction compiled for one runtime: validator, builders, generated item functions."""
 
-    __slots__ = ("builders", "items", "sources", "validate")
+    __slots__ = ("builders", "items", "keys", "sources", "validate")
 
     def __init__(self, engine: Engine, plan: TransactionPlan) -> None:
         # The code generators load on the first transaction call, not at import (cold start).
@@ -105,6 +105,7 @@ class Compiled:
         self.validate: Callable[[object], None] = source.build("validate")
         self.sources = [source]
         self.builders = [_Builder(engine, plan.id, item) for item in plan.items]
+        self.keys = key_names(engine.catalog.tables.get(item.table) for item in plan.items)
         self.items: list[ItemFn] = []
         for builder in self.builders:
             name = builder.item.entity

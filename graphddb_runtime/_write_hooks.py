@@ -30,7 +30,7 @@ from .spec.plans import CommandPlan, EntityPlan, Literal
 if TYPE_CHECKING:
     from ._reads import Engine
 
-__all__ = ["KINDS", "execute_with_hooks", "persist", "send_item"]
+__all__ = ["KINDS", "execute_with_hooks", "persist", "returned", "send_item"]
 
 #: Command type -> logical write kind (section 37).
 KINDS = {"PutItem": "put", "UpdateItem": "update", "DeleteItem": "delete"}
@@ -48,6 +48,7 @@ def execute_with_hooks(
     numbers: str,
     context: Mapping[str, Any] | None,
     hooks: WriteRuntime,
+    datetimes: str = "datetime",
 ) -> Any:
     entity = engine.catalog.entities.get(plan.entity) if plan.entity is not None else None
     kind = KINDS[plan.type]
@@ -85,8 +86,25 @@ def execute_with_hooks(
     raw = response.get("Attributes")
     if not raw:
         return None
-    result = attributes(deserialize_item(raw), entity.formats if entity is not None else {})
+    result = returned(engine, plan, raw, request, datetimes)
     return native_numbers(result) if numbers == "native" else result
+
+
+def returned(
+    engine: Engine,
+    plan: CommandPlan,
+    raw: Mapping[str, Any],
+    request: Mapping[str, Any],
+    datetimes: str,
+) -> dict[str, Any]:
+    """Section 10.5: the response's ``Attributes`` with the command entity's formats restored
+    (none with ``datetimes="text"``, section 9.6)."""
+    entity = engine.catalog.entities.get(plan.entity) if plan.entity is not None else None
+    formats = entity.formats if entity is not None and datetimes != "text" else {}
+    name = entity.name if entity is not None else None
+    return attributes(
+        deserialize_item(raw), formats, op_id=plan.id, entity=name, key=request.get("Key")
+    )
 
 
 def send_item(engine: Engine, op_id: str, items: list[dict[str, Any]]) -> Any:

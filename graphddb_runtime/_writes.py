@@ -6,12 +6,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._client import Sender
-from ._codec import attributes, deserialize_item, native_numbers
+from ._codec import native_numbers
 from ._options import common_options
 from ._params import validate_params
 from ._reads import Engine
 from ._requests import delete_request, put_request, update_request
-from ._write_hooks import execute_with_hooks
+from ._write_hooks import execute_with_hooks, returned
 from .errors import ParameterValidationError
 from .middleware import WriteRuntime
 from .spec.catalog import get_command
@@ -29,9 +29,12 @@ _SEND = {
 
 def _options(
     plan: CommandPlan, options: object, engine: Engine
-) -> tuple[str | None, str, Mapping[str, Any] | None]:
-    """``(returnValues, numbers, context)`` after validating the options of section 10.5."""
-    checked, numbers, context = common_options(plan.id, options, engine.limits.numbers)
+) -> tuple[str | None, str, str, Mapping[str, Any] | None]:
+    """``(returnValues, numbers, datetimes, context)`` after validating the options of 10.5."""
+    limits = engine.limits
+    checked, numbers, datetimes, context = common_options(
+        plan.id, options, limits.numbers, limits.datetimes
+    )
     return_values = checked.get("returnValues")
     if return_values is not None:
         allowed = ("ALL_OLD",) if plan.type != "UpdateItem" else _RETURN_VALUES
@@ -40,7 +43,7 @@ def _options(
                 f"{plan.id}: option 'returnValues' must be one of {list(allowed)} for "
                 f"{plan.type}, got {return_values!r}"
             )
-    return return_values, numbers, context
+    return return_values, numbers, datetimes, context
 
 
 def build_command_request(
@@ -72,7 +75,7 @@ def execute_command(
     plan = get_command(engine.catalog, command_id)
     validate_params(plan.id, params, plan.params)
     assert isinstance(params, Mapping)
-    return_values, numbers, context = _options(plan, options, engine)
+    return_values, numbers, datetimes, context = _options(plan, options, engine)
     if hooks is not None:
         return execute_with_hooks(
             engine,
@@ -80,6 +83,7 @@ def execute_command(
             params,
             return_values=return_values,
             numbers=numbers,
+            datetimes=datetimes,
             context=context,
             hooks=hooks,
         )
@@ -87,8 +91,5 @@ def execute_command(
     response = _SEND[plan.type](engine.sender, plan.id, request)
     if return_values is None or not response.get("Attributes"):
         return None
-    entity = engine.catalog.entities.get(plan.entity) if plan.entity is not None else None
-    result = attributes(
-        deserialize_item(response["Attributes"]), entity.formats if entity is not None else {}
-    )
+    result = returned(engine, plan, response["Attributes"], request, datetimes)
     return native_numbers(result) if numbers == "native" else result

@@ -32,7 +32,7 @@ from typing import Any
 
 from boto3.dynamodb.types import Binary
 
-from ._codec import serialize
+from ._codec import serialize_key
 from .errors import CursorError, ParameterValidationError
 
 __all__ = [
@@ -183,7 +183,7 @@ def read_cursor(
         raise CursorError(f"{op_id}: malformed cursor")
     start_key: dict[str, dict[str, Any]] = {}
     for name, value in key.items():
-        av = _key_attribute_value(value)
+        av = _key_attribute_value(name, value)
         if av is None:
             raise CursorError(f"{op_id}: malformed cursor")
         start_key[name] = av
@@ -197,19 +197,21 @@ def read_cursor(
     return start_key
 
 
-def _key_attribute_value(value: object) -> dict[str, Any] | None:
-    """Section 12.2 step 4: a non-empty string or a finite number as an AV, else ``None``."""
+def _key_attribute_value(name: str, value: object) -> dict[str, Any] | None:
+    """Section 12.2 step 4: a string or a finite number that is a valid value of key attribute
+    ``name`` (section 1.4: non-empty UTF-8 text within the key size limits, a DynamoDB number)
+    as an AV, else ``None``."""
     if isinstance(value, str):
-        # An empty key string would only fail later at DynamoDB (section 1.4).
-        return {"S": value} if value else None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        pass
+    elif isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    number = Decimal(str(value))
-    if not number.is_finite():  # 1e999 parses as float("inf")
-        return None
+    else:
+        value = Decimal(str(value))
+        if not value.is_finite():  # 1e999 parses as float("inf")
+            return None
     try:
-        return serialize(number, op_id="cursor")
-    except ParameterValidationError:  # beyond DynamoDB's 38 digits or exponent
+        return serialize_key(value, op_id="cursor", attribute=name)
+    except ParameterValidationError:  # beyond DynamoDB's number range, or not a key value
         return None
 
 

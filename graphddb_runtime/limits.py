@@ -32,6 +32,7 @@ class RuntimeLimits:
     batch_backoff_jitter: bool = True
     batch_concurrency: int = 4
     numbers: str = "decimal"
+    datetimes: str = "datetime"
 
     def __post_init__(self) -> None:
         problems = list(_problems(self))
@@ -79,4 +80,6 @@ def _problems(limits: RuntimeLimits) -> list[str]:
         out.append(f"batch_backoff_jitter must be a bool, got {limits.batch_backoff_jitter!r}")
     if limits.numbers not in ("decimal", "native"):
         out.append(f"numbers must be 'decimal' or 'native', got {limits.numbers!r}")
+    if limits.datetimes not in ("datetime", "text"):
+        out.append(f"datetimes must be 'datetime' or 'text', got {limits.datetimes!r}")
     return out

@@ -109,6 +109,7 @@ def test_limits_defaults() -> None:
         "batch_backoff_jitter": True,
         "batch_concurrency": 4,
         "numbers": "decimal",
+        "datetimes": "datetime",
     }
     with pytest.raises(dataclasses.FrozenInstanceError):
         limits.max_items = 5  # type: ignore[misc]
