@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from decimal import Decimal
+from decimal import Context, Decimal
 from typing import Any
 
 from ._client import Sender
@@ -58,10 +58,15 @@ def backoff_delay(attempt: int, limits: RuntimeLimits) -> float:
     return float(delay) / 1000
 
 
+#: Normalizes every DynamoDB number exactly (38 significant digits; the default context's 28
+#: would round distinct numbers into one identity).
+_NUMBERS = Context(prec=38)
+
+
 def canonical(av: Mapping[str, Any]) -> tuple[str, Any]:
     """Section 19.1: ``S`` text, ``B`` bytes, ``N`` as normalized decimal text."""
     if "N" in av:
-        return ("N", str(Decimal(av["N"]).normalize()))
+        return ("N", str(Decimal(av["N"]).normalize(_NUMBERS)))
     if "S" in av:
         return ("S", av["S"])
     if "B" in av:

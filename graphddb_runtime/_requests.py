@@ -304,6 +304,21 @@ def derive_keys(entity: EntityPlan, env: Env, op_id: str) -> list[tuple[str, Any
     return derived
 
 
+def _derived_key(entity: EntityPlan | None, attr: str, value: Any, op_id: str) -> AV:
+    """A derived key value, serialized; a rejected one names the entity's template."""
+    try:
+        return serialize_key(value, op_id=op_id, attribute=attr)
+    except ValueRejected as exc:
+        templates: dict[str, Template | None] = {}
+        if entity is not None:
+            templates = {"PK": entity.pk, "SK": entity.sk}
+            for gsi in entity.gsis:
+                templates[f"{gsi.index_name}PK"] = gsi.pk
+                templates[f"{gsi.index_name}SK"] = gsi.sk
+        template = templates.get(attr)
+        raise (located(exc, template) if template is not None else exc) from None
+
+
 def put_record(
     command: CommandPlan,
     entity: EntityPlan,
@@ -342,7 +357,7 @@ def put_request(
             check_formats(op_id, extra, entity.formats)
     item = _serialize_fields(record, spec, op_id)
     for attr, value in derived:
-        item[attr] = serialize_key(value, op_id=op_id, attribute=attr)
+        item[attr] = _derived_key(entity, attr, value, op_id)
     if extra:
         item.update(_serialize_fields(extra, (), op_id))
     request: dict[str, Any] = {"TableName": table, "Item": item}
@@ -413,8 +428,8 @@ def update_request(
             attr = f"{gsi.index_name}{suffix.upper()}"
             parts.append(f"#gsi{n}{suffix} = :gsi{n}{suffix}")
             names[f"#gsi{n}{suffix}"] = attr
-            values[f":gsi{n}{suffix}"] = serialize_key(
-                resolve(template, env, op_id), op_id=op_id, attribute=attr
+            values[f":gsi{n}{suffix}"] = _derived_key(
+                entity, attr, resolve(template, env, op_id), op_id
             )
     request: dict[str, Any] = {"TableName": table, "Key": key_map(command.key, params, op_id)}
     if parts:

@@ -479,7 +479,9 @@ def test_sized_preflight_equals_the_computed_one(user: str) -> None:
     engine = _engine(runtime)
     plan = engine.catalog.transactions["addMembers"]
     members = [{"userId": user.format(i=i), "role": "member"} for i in range(40)]
-    items = build_transaction(engine, plan, {"groupId": "g", "joinedAt": "2024-05-01", "members": members})
+    items = build_transaction(
+        engine, plan, {"groupId": "g", "joinedAt": "2024-05-01", "members": members}
+    )
     # non-ASCII text is left to the pre-flight (which raises on text that cannot be encoded)
     assert all((item.size > 0) == user.isascii() for item in items[:-1])  # the Puts
     total = sum(item_size(i.body.get("Item", i.body.get("Key"))) for i in items)
