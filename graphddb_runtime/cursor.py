@@ -104,7 +104,12 @@ def _load_payload(text: str) -> dict[str, Any] | None:
 
 def encode_cursor(key: Mapping[str, Any]) -> str:
     """Encode a plain key as an unsigned cursor (section 12.1), keeping the key's order."""
-    return _b64url(_dumps(key, sort_keys=False, what="encode cursor").encode("utf-8"))
+    text = _dumps(key, sort_keys=False, what="encode cursor")
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate (section 1.4)
+        raise ParameterValidationError(f"cannot encode cursor: {exc}") from exc
+    return _b64url(data)
 
 
 def decode_cursor(cursor: str) -> dict[str, Any]:
