@@ -37,7 +37,12 @@ def datetime_text(value: datetime) -> str:
     if value.utcoffset() is None:
         value = value.replace(tzinfo=timezone.utc)
     elif value.utcoffset():
-        value = value.astimezone(timezone.utc)
+        try:
+            value = value.astimezone(timezone.utc)
+        except OverflowError:  # e.g. year 1 at +05:00: before datetime.min in UTC
+            raise ParameterValidationError(
+                f"cannot render datetime {value.isoformat()}: it is out of range in UTC"
+            ) from None
     text = value.isoformat(timespec="milliseconds")
     return text[:-6] + "Z"  # the offset is always "+00:00" here
 

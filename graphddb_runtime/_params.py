@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from ._avrules import number_reason, text_reason
@@ -11,7 +12,7 @@ from ._codec import is_number
 from .errors import ParameterValidationError
 from .spec.plans import ParamPlan
 
-__all__ = ["check_element", "check_param", "validate_params"]
+__all__ = ["check_element", "check_param", "one_of", "validate_params"]
 
 
 def validate_params(op_id: str, params: object, specs: Mapping[str, ParamPlan]) -> None:
@@ -47,7 +48,7 @@ def _check(op_id: str, name: str, value: Any, spec: ParamPlan) -> None:
         if not isinstance(value, bool):
             raise ParameterValidationError(f"{op_id}: parameter '{name}' must be a boolean")
     elif kind == "literal":
-        if not _one_of(value, spec.literals):
+        if not one_of(value, spec.literals):
             allowed = ", ".join(repr(v) for v in spec.literals)
             raise ParameterValidationError(
                 f"{op_id}: parameter '{name}' must be one of [{allowed}], got {value!r}"
@@ -70,8 +71,11 @@ def _check_string(op_id: str, name: str, value: Any) -> None:
         raise ParameterValidationError(f"{op_id}: parameter '{name}' must be a string")
 
 
-def _one_of(value: Any, literals: tuple[Any, ...]) -> bool:
-    # A bool never matches a number literal (True == 1 in Python, not in JSON).
+def one_of(value: Any, literals: tuple[Any, ...]) -> bool:
+    """``value in literals``, JSON-wise: a bool never matches a number literal (``True == 1``
+    in Python, not in JSON), and a NaN matches nothing (a signalling one would raise)."""
+    if isinstance(value, Decimal) and value.is_nan():
+        return False
     return any(
         value == literal and isinstance(value, bool) == isinstance(literal, bool)
         for literal in literals

@@ -16,7 +16,7 @@ from typing import Any
 
 from ._avrules import number_reason, text_reason
 from ._codec import is_number
-from ._params import validate_params
+from ._params import one_of, validate_params
 from ._txsource import Source
 from .spec.plans import ParamPlan, TransactionPlan
 
@@ -32,14 +32,6 @@ def _number(value: Any) -> bool:
     return is_number(value) and number_reason(value) is None
 
 
-def _one_of(value: Any, literals: tuple[Any, ...]) -> bool:
-    # As ``_params``: a bool never matches a number literal (True == 1 in Python, not in JSON).
-    return any(
-        value == literal and isinstance(value, bool) == isinstance(literal, bool)
-        for literal in literals
-    )
-
-
 def compile_validator(plan: TransactionPlan) -> Source:
     """The source of ``validate(params)``; ``Source.build("validate")`` gives the function."""
     op_id, specs = plan.id, plan.params
@@ -51,7 +43,7 @@ def compile_validator(plan: TransactionPlan) -> Source:
         {
             "_Mapping": Mapping,
             "_number": _number,
-            "_one_of": _one_of,
+            "_one_of": one_of,
             "_slow": slow,
             "_text_reason": text_reason,
         }

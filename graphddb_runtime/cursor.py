@@ -27,12 +27,14 @@ import hmac
 import json
 import re
 from collections.abc import Mapping
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.types import Binary
 
 from ._codec import serialize_key
+from ._datetimes import date_text, datetime_text
 from .errors import CursorError, ParameterValidationError
 
 __all__ = [
@@ -55,7 +57,12 @@ _PER_KEY_NO_FIELDS = "Invalid per-key cursor: the envelope is missing its key / 
 
 
 def _json_default(value: Any) -> Any:
-    """Write the non-JSON types a deserialized key can hold (sections 12.1 and 32)."""
+    """Write the non-JSON types a deserialized key can hold (sections 12.1 and 32), and
+    ``datetime`` / ``date`` key params as their canonical text (section 9.5)."""
+    if isinstance(value, datetime):
+        return datetime_text(value)
+    if isinstance(value, date):
+        return date_text(value)
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError(f"non-finite number {value}")

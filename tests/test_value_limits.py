@@ -109,6 +109,33 @@ def test_numbers_at_the_edges_are_sent(total: Any, sent: str) -> None:
     assert client.calls[0][1]["Item"]["total"] == {"N": sent}
 
 
+def test_a_signalling_nan_never_matches_a_number_literal() -> None:
+    manifest, operations = example_spec()
+    command = operations["commands"]["raiseOrderTotal"]
+    command["params"]["total"] = {"type": "literal", "required": True, "literals": [1, 2.5]}
+    operations["transactions"]["bump"] = {
+        "params": {"orderId": command["params"]["orderId"], "total": command["params"]["total"]},
+        "items": [
+            {
+                "type": "Update",
+                "tableName": "AppTable",
+                "entity": "OrderModel",
+                "keyCondition": command["keyCondition"],
+                "changes": {"total": "{total}"},
+            }
+        ],
+    }
+    client = Recorder()
+    runtime = GraphDDBRuntime(client, manifest, operations)
+    for call, name in (
+        (runtime.execute_command, "raiseOrderTotal"),
+        (runtime.execute_transaction, "bump"),
+    ):
+        message = rejected(call, name, {"orderId": "o1", "total": Decimal("sNaN")})
+        assert message == f"{name}: parameter 'total' must be one of [1, 2.5], got Decimal('sNaN')"
+    assert client.calls == []
+
+
 def test_numbers_in_templates_and_nested_values() -> None:
     client = Recorder()
     runtime = events_runtime(client)

@@ -105,6 +105,27 @@ def test_datetime_objects_are_written_in_the_canonical_form(value: Any, text: st
     assert item["SK"] == item["GSI1SK"] == {"S": f"AT#{text}"}
 
 
+def test_a_datetime_that_has_no_utc_form_is_rejected() -> None:
+    client = Recorder()
+    early = datetime(1, 1, 1, tzinfo=PLUS2)  # 0000-12-31T22:00Z is before datetime.min
+    with pytest.raises(ParameterValidationError, match="out of range in UTC"):
+        events_runtime(client).execute_command("putEvent", {**EVENT, "at": early})
+    assert client.calls == []
+
+
+def test_contract_key_arrays_take_datetimes_in_the_canonical_form() -> None:
+    """A datetime key and its canonical text are one key: one BatchGetItem key, one entry."""
+    client = Recorder(batch_get_item=[{"Responses": {"Events": [EVENT_ITEM]}}])
+    at = datetime(2024, 1, 2, 5, 4, 5, tzinfo=PLUS2)
+    keys = [{"tenantId": "t1", "at": at}, {"tenantId": "t1", "at": EVENT["at"]}]
+    found = events_runtime(client).execute_query_method("Events", "get", keys)
+    assert list(found) == ['{"at":"2024-01-02T03:04:05.000Z","tenantId":"t1"}']
+    (request,) = [kwargs for _, kwargs in client.calls]
+    assert request["RequestItems"]["Events"]["Keys"] == [
+        {"PK": {"S": "TENANT#t1"}, "SK": {"S": "AT#2024-01-02T03:04:05.000Z"}}
+    ]
+
+
 def test_a_datetime_object_cannot_be_written_to_a_date_field() -> None:
     client = Recorder()
     with pytest.raises(ParameterValidationError) as info:
