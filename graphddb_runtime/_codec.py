@@ -158,9 +158,10 @@ def _set(members: AbstractSet[Any], op_id: str) -> dict[str, Any]:
 def serialize_key(value: Any, *, op_id: str, attribute: str) -> dict[str, Any]:
     """Encode a key attribute value; reject what DynamoDB cannot use as a key (section 1.4)."""
     if type(value) is str and value:
-        bad = text_key_reason(attribute, value)
-        if bad is not None:
-            raise ValueRejected(op_id, bad, key=attribute)
+        if len(value) > 256 or not value.isascii():  # else at most 1024 bytes of valid UTF-8
+            bad = text_key_reason(attribute, value)
+            if bad is not None:
+                raise ValueRejected(op_id, bad, key=attribute)
         return {"S": value}
     if not _valid_key(value):
         shown = repr(value) if _is_scalar(value) else type(value).__name__

@@ -350,7 +350,9 @@ def put_request(
     follow the derived keys (both only used by a W1 rewrite, section 39).
     """
     record, derived = put_record(command, entity, params, op_id, overrides)
-    spec = tuple(pair for pair in command.item if not overrides or pair[0] not in overrides)
+    spec = command.item
+    if overrides:
+        spec = tuple(pair for pair in spec if pair[0] not in overrides)
     if entity.formats:
         check_formats(op_id, record, entity.formats, spec)
         if extra:
