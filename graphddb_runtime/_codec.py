@@ -1,7 +1,7 @@
 """AttributeValue encoding and decoding: the only module that knows the DynamoDB wire types.
 
-Contracts (docs/format.md sections 1.4, 9, 10.5 and 28.1); every function is pure and never mutates its
-arguments:
+Contracts (docs/format.md sections 1.4, 9, 10.5 and 28.1); every function is pure and never
+mutates its arguments:
 
 - ``serialize`` gives exactly what ``boto3.dynamodb.types.TypeSerializer`` gives after one
   normalization pass (``float`` -> ``Decimal(str(x))``, ``datetime`` -> ``datetime_text``, tuples ->

@@ -1,4 +1,4 @@
-"""Contract command methods: single op, transaction, batch and read-back (docs/format.md section 34).
+"""Contract command methods: single op, transaction, batch, read-back (docs/format.md section 34).
 
 ``execute_command_method`` maps a key (or an array of keys) plus shared mutation values onto the
 runtime's own ``execute_command`` / ``execute_transaction`` (passed in, bound to the call's

@@ -1,4 +1,4 @@
-"""``graphddb-runtime demo``: the worked example of docs/format.md section 43 on an embedded DynamoDB.
+"""``graphddb-runtime demo``: the worked example (docs/format.md section 43) on embedded DynamoDB.
 
 Starts moto's DynamoDB in process (a dev dependency: ``pip install 'graphddb-runtime[dev]'``),
 creates the tables the bundled manifest needs, seeds the rows of section 43.3, and runs every
@@ -151,7 +151,7 @@ TRANSACTIONS: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
 ]
 
 
-#: Contract methods (Tier 5): ``(contract, method, key_or_keys, params)``.
+#: Contract methods: ``(contract, method, key_or_keys, params)``.
 CONTRACTS: list[tuple[str, str, Any, dict[str, Any] | None]] = [
     ("GroupById", "get", {"groupId": "eng"}, None),
     ("GroupById", "get", [{"groupId": "eng"}, {"groupId": "nope"}, {"groupId": "eng"}], None),

@@ -67,7 +67,8 @@ class SpecIssue:
     """One problem found in the spec files.
 
     ``pointer`` is an RFC 6901 JSON pointer into ``file`` (``""`` is the document root);
-    ``rule`` is the rule id of docs/format.md section 42; ``severity`` is ``"error"`` or ``"advisory"``.
+    ``rule`` is the rule id of docs/format.md section 42; ``severity`` is ``"error"`` or
+    ``"advisory"``.
     """
 
     file: str

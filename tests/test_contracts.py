@@ -1,4 +1,4 @@
-"""Contracts (docs/format.md Tier 5, sections 30-34) on a recording fake and on botocore's Stubber.
+"""Contracts (docs/format.md sections 30-34) on a recording fake and on botocore's Stubber.
 
 Spec: ``tests/specs/contracts`` (the section 43 example plus the contracts listed in its
 ``operations.json``). Every request is compared with ``==``; "no call" means the fake recorded

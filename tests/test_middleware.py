@@ -1,4 +1,4 @@
-"""Tier 6 middleware, unit level (docs/format.md sections 35 to 41, with 13, 15, 25, 28 and 43).
+"""Middleware, unit level (docs/format.md sections 35 to 41, with 13, 15, 25, 28 and 43).
 
 Every test drives the public API (``use`` then ``execute_*``) against an in-memory client that
 records each request, so hook orders, contexts and wire kwargs are compared exactly (dict key
@@ -567,7 +567,7 @@ def test_extra_keys_and_non_callable_leaves_are_ignored() -> None:
     assert hooked_client.calls == plain_client.calls
 
 
-def test_pass_through_middleware_sends_exactly_the_tier_1_requests() -> None:
+def test_pass_through_middleware_sends_exactly_the_unhooked_requests() -> None:
     """Hooks that change nothing (and no W2 hook) leave every request as without middleware."""
     plain_client, hooked_client = Client(), Client()
     reference, rt = runtime(plain_client), runtime(hooked_client)

@@ -1,4 +1,4 @@
-"""Tier 1 rules not covered by the section 43 goldens: every sort-key operator, every condition
+"""Core rules not covered by the section 43 goldens: every sort-key operator, every condition
 kind on the wire, empty expression maps, ReturnValues on Put/Delete, option edge cases."""
 
 from __future__ import annotations

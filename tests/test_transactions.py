@@ -1,4 +1,4 @@
-"""Tier 3: ``execute_transaction`` (docs/format.md sections 24 to 28, 13.3 and 43.6).
+"""Transactions: ``execute_transaction`` (docs/format.md sections 24 to 28, 13.3 and 43.6).
 
 Every test drives the public entry point with a tiny recording client, so the exact
 ``transact_write_items`` kwargs are compared with ``==`` and, where the contract gives an order,
