@@ -21,6 +21,7 @@ from typing import Any
 
 from ._client import Sender
 from ._dataclass import dataclass, field
+from ._samerow import collapse_error, item_difference, where
 from .concurrency import map_with_concurrency
 from .errors import BatchIncompleteError
 from .limits import RuntimeLimits
@@ -154,12 +155,68 @@ def _request_key(request: Mapping[str, Any], key_attributes: Sequence[str]) -> t
     return key_identity(request["DeleteRequest"]["Key"], key_attributes)
 
 
-def collapse_writes(requests: Sequence[AV], key_attributes: Sequence[str]) -> list[AV]:
-    """Requests on the same table key collapse to the last one (DynamoDB rejects duplicates)."""
-    by_key: dict[tuple[Any, ...], AV] = {}
-    for request in requests:
-        by_key[_request_key(request, key_attributes)] = request
-    return list(by_key.values())
+def _same_request(first: Mapping[str, Any], second: Mapping[str, Any]) -> bool:
+    """Two requests on one key that have the same effect: Puts of identical Items (encoded
+    AttributeValues compared, so ``N "-0.0"`` is not ``N "0.0"``), or two Deletes."""
+    if "PutRequest" in first:
+        return (
+            "PutRequest" in second and first["PutRequest"]["Item"] == second["PutRequest"]["Item"]
+        )
+    return "DeleteRequest" in second
+
+
+def collapse_writes(
+    requests: Sequence[AV], key_attributes: Sequence[str], *, op_id: str, table: str
+) -> list[AV]:
+    """Requests on one table key (DynamoDB rejects duplicates, section 21.2 item 2): identical
+    ones are sent once, at the first position; different ones raise TransactionCollapseError.
+
+    Request ``i`` is named ``keys[i]``: a contract batch builds one request per key.
+    """
+    first_at: dict[tuple[Any, ...], int] = {}
+    out: list[AV] = []
+    for index, request in enumerate(requests):
+        identity = _request_key(request, key_attributes)
+        seen = first_at.setdefault(identity, index)
+        if seen == index:
+            out.append(request)
+        elif not _same_request(requests[seen], request):
+            raise _conflict(requests, key_attributes, (seen, index), op_id=op_id, table=table)
+    return out
+
+
+def _conflict(
+    requests: Sequence[AV],
+    key_attributes: Sequence[str],
+    pair: tuple[int, int],
+    *,
+    op_id: str,
+    table: str,
+) -> Exception:
+    first, second = requests[pair[0]], requests[pair[1]]
+    origins = ((None, pair[0]), (None, pair[1]))
+    names = (where(origins[0]), where(origins[1]))
+    if "PutRequest" in first and "PutRequest" in second:
+        detail = item_difference(first["PutRequest"]["Item"], second["PutRequest"]["Item"], names)
+    else:
+        verbs = ["puts" if "PutRequest" in r else "deletes" for r in (first, second)]
+        detail = f"{names[0]} {verbs[0]} the row and {names[1]} {verbs[1]} it"
+    written = (
+        first["PutRequest"]["Item"] if "PutRequest" in first else first["DeleteRequest"]["Key"]
+    )
+    key = {attr: written[attr] for attr in key_attributes if attr in written}
+    identity = _request_key(first, key_attributes)
+    every = [
+        (None, i) for i, r in enumerate(requests) if _request_key(r, key_attributes) == identity
+    ]
+    return collapse_error(
+        op_id,
+        "different writes of the same row in one BatchWriteItem",
+        origins,
+        f"{detail}; BatchWriteItem cannot carry two requests for one key",
+        every,
+        (table, key),
+    )
 
 
 def batch_write(
@@ -173,7 +230,7 @@ def batch_write(
 ) -> None:
     """Send every Put/Delete request of one table, 25 (or fewer) per call, until none is left."""
     limits = batching.limits
-    writes = collapse_writes(requests, key_attributes)
+    writes = collapse_writes(requests, key_attributes, op_id=operation_id, table=table)
     size = limits.max_batch_write_items
     chunks = [writes[i : i + size] for i in range(0, len(writes), size)]
 

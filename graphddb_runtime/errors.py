@@ -15,7 +15,7 @@ builtin, the new class also inherits that builtin so existing ``except`` clauses
     │   ├── UnboundParameterError(ParameterValidationError, KeyError)
     │   └── CursorError(ParameterValidationError)
     ├── LimitExceededError                              always raised before any call
-    ├── TransactionCollapseError(GraphDDBError, ValueError)
+    ├── TransactionCollapseError(GraphDDBError, ValueError)   .items, .target
     ├── OperationExecutionError                         a DynamoDB call failed
     │   ├── ConditionFailedError
     │   ├── TransactionCanceledError                    .reasons
@@ -141,8 +141,30 @@ class LimitExceededError(GraphDDBError):
     """A RuntimeLimits bound, transaction cap or size limit is violated (before any call)."""
 
 
+#: Where a built write came from: (spec item index, forEach element index), or, for a
+#: contract ``parallel`` batch, (None, index in the key array).
+Origin = tuple[int | None, int | None]
+
+
 class TransactionCollapseError(GraphDDBError, ValueError):
-    """Several transaction items target one row in a combination that cannot be collapsed."""
+    """Several writes target one row in a combination that cannot be collapsed: items of one
+    transaction, or requests of one BatchWriteItem (docs/format.md sections 27 and 21.2).
+
+    ``items`` lists the origins of the writes of that row, in expansion order (see
+    :data:`Origin`); ``target`` is ``{"table": <physical>, "key": <AV key>}``. Both are empty
+    (``()``, ``None``) only for the pre-flight's invariant check.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        items: Iterable[Origin] = (),
+        target: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.items: tuple[Origin, ...] = tuple(items)
+        self.target = target
 
 
 class OperationExecutionError(GraphDDBError):

@@ -27,6 +27,7 @@ from graphddb_runtime import (
     ParameterValidationError,
     RuntimeLimits,
     TransactionCanceledError,
+    TransactionCollapseError,
     decode_cursor,
     encode_cursor,
     encode_per_key_cursor,
@@ -497,12 +498,24 @@ def _parallel_coalesced(rt: GraphDDBRuntime, client: Any, sent: Sent) -> None:
     added = rt.execute_command_method(
         "MembershipCommands",
         "add",
-        # duplicate keys collapse to the last one; DynamoDB would reject a duplicate otherwise
+        # identical requests on one key are sent once (the params win over the key's role);
+        # DynamoDB would reject a duplicate otherwise
         [{"userId": "carol", "role": "member"}, {"userId": "dan"}, {"userId": "carol"}],
         {"groupId": "eng", "role": "admin", "joinedAt": JOINED},
     )
     assert added == {"results": [{"ok": True}, {"ok": True}, {"ok": True}]}
     assert [name for name, _ in sent] == ["BatchWriteItem", "Query", "BatchWriteItem"]
+    assert len(sent[-1][1]["RequestItems"][TABLE]) == 2
+    with pytest.raises(TransactionCollapseError, match=r"keys\[0\] and keys\[1\]"):
+        rt.execute_command_method(
+            "MembershipCommands",
+            "add",
+            # different requests on one key: keeping one would drop the other's role
+            [{"userId": "erin", "role": "member"}, {"userId": "erin", "role": "owner"}],
+            {"groupId": "eng", "joinedAt": JOINED},
+        )
+    assert [name for name, _ in sent] == ["BatchWriteItem", "Query", "BatchWriteItem"]
+    assert _row(client, "GROUP#eng", "USER#erin") is None
     members = rt.execute_query_method("MembersByGroup", "list", {"groupId": "eng"})["items"]
     assert [(m["userId"], m["role"]) for m in members] == [("carol", "admin"), ("dan", "admin")]
     row = _row(client, "GROUP#eng", "USER#dan")
