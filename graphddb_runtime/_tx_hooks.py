@@ -98,7 +98,7 @@ def execute_transaction(
     for ctx in logical:
         for hook in hooks.before:
             hook(ctx)
-    items = collapse([_rebuild(engine, plan, op, params) for op in ops])
+    items = collapse([_rebuild(engine, plan, op, params) for op in ops], plan.id)
     if not items:
         return
     preflight(plan, items, engine.limits)

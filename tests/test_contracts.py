@@ -37,6 +37,7 @@ from graphddb_runtime import (
     RuntimeLimits,
     ThrottledError,
     TransactionCanceledError,
+    TransactionCollapseError,
     decode_cursor,
     decode_per_key_cursor,
     encode_cursor,
@@ -1915,14 +1916,14 @@ def test_coalesced_put_is_one_batch_write_without_read_back(
     ]
 
 
-def test_coalesced_duplicate_keys_collapse_to_the_last_request(
+def test_coalesced_identical_duplicate_keys_are_sent_once_at_the_first_position(
     rt: GraphDDBRuntime, fake: Fake
 ) -> None:
     result = rt.execute_command_method(
         "MembershipCommands",
         "add",
         [
-            {"userId": "carol", "role": "member"},
+            {"userId": "carol", "role": "admin"},
             {"userId": "erin", "role": "member"},
             {"userId": "carol", "role": "admin"},
         ],
@@ -1934,6 +1935,32 @@ def test_coalesced_duplicate_keys_collapse_to_the_last_request(
         {"PutRequest": {"Item": _membership_item("eng", "carol", "admin")}},
         {"PutRequest": {"Item": _membership_item("eng", "erin", "member")}},
     ]
+
+
+def test_coalesced_different_requests_on_one_key_raise_before_any_call(
+    rt: GraphDDBRuntime, fake: Fake
+) -> None:
+    # section 21.2 item 2: keeping one of them would drop the other's role silently
+    with pytest.raises(TransactionCollapseError) as caught:
+        rt.execute_command_method(
+            "MembershipCommands",
+            "add",
+            [
+                {"userId": "carol", "role": "member"},
+                {"userId": "erin", "role": "member"},
+                {"userId": "carol", "role": "admin"},
+            ],
+            {"groupId": "eng", "joinedAt": JOINED},
+        )
+    assert str(caught.value) == (
+        "MembershipCommands.add: different writes of the same row in one BatchWriteItem: "
+        "keys[0] and keys[2] (table 'app-prod', key PK='GROUP#eng', SK='USER#carol'); "
+        "attribute 'role' differs (S 'member' vs S 'admin'); BatchWriteItem cannot carry two "
+        "requests for one key"
+    )
+    assert caught.value.items == ((None, 0), (None, 2))
+    assert caught.value.target == {"table": TABLE, "key": _member_key("eng", "carol")}
+    assert fake.calls == []
 
 
 def test_coalesced_validation_error_raises_for_the_whole_call(

@@ -3204,11 +3204,32 @@ def test_tx_collapse_runs_again_after_rewrites() -> None:
 
     def w1(ctx: Any) -> None:
         if ctx.kind == "put":
-            ctx.input["item.userId"] = "carol"  # both Puts now target one row
+            # both Puts now write one row, with identical content: they collapse to one
+            ctx.input.update({"item.userId": "carol", "item.role": "member"})
 
     rt.use(middleware({"W1": w1}))
     rt.execute_transaction("addMembers", ADD_MEMBERS)
     assert_exact(sent_items(client), [[membership_put("carol", "member"), ADD_TWO]])
+
+
+def test_tx_rewrites_that_make_two_different_puts_of_one_row_raise_before_the_call() -> None:
+    client = Client()
+    rt = runtime(client)
+
+    def w1(ctx: Any) -> None:
+        if ctx.kind == "put":
+            ctx.input["item.userId"] = "carol"  # erin's Put (role admin) now writes carol's row
+
+    rt.use(middleware({"W1": w1}))
+    with pytest.raises(TransactionCollapseError) as info:
+        rt.execute_transaction("addMembers", ADD_MEMBERS)
+    assert str(info.value) == (
+        "addMembers: 2 Puts on the same row with different content: items[0] (element 0) and "
+        "items[0] (element 2) (table 'app-prod', key PK='GROUP#eng', SK='USER#carol'); "
+        "attribute 'role' differs (S 'member' vs S 'admin')"
+    )
+    assert info.value.items == ((0, 0), (0, 2))
+    assert client.calls == []
 
 
 def test_tx_a_collapse_error_after_rewrites_is_raised_before_the_call() -> None:

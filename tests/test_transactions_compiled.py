@@ -417,12 +417,12 @@ def _items(built: list[Any]) -> list[Any]:
 
 def generated(engine: Engine, plan: Any, params: Any, *, compact: bool = False) -> list[Any]:
     built = expand(engine, plan, params, compact=compact)
-    return _items(collapse(built) if compact else built)
+    return _items(collapse(built, plan.id) if compact else built)
 
 
 def interpreted(engine: Engine, plan: Any, params: Any, *, compact: bool = False) -> list[Any]:
     built = expand_interpreted(engine, plan, params)
-    return _items(collapse(built) if compact else built)
+    return _items(collapse(built, plan.id) if compact else built)
 
 
 @pytest.fixture(scope="module", params=sorted(SHAPES))
@@ -514,7 +514,7 @@ def test_compact_expansion_counts_copies_instead_of_building_them() -> None:
     assert [b.copies for b in full] == [1] * 10
     assert [b.copies for b in compact] == [1] * 5 + [5]
     assert [b.origin for b in full[5:]] == [(1, i) for i in range(5)]
-    merged = collapse(compact)[-1]
+    merged = collapse(compact, plan.id)[-1]
     assert merged.copies == 1
     assert merged.body["ExpressionAttributeValues"] == {":a0": {"N": "5"}}
 
