@@ -103,7 +103,9 @@ class MethodOptions:
 def method_options(op_id: str, params: object, default_numbers: str) -> MethodOptions:
     """Check the names (section 31.2 table) and types of the retrieval options."""
     if params is not None and not isinstance(params, Mapping):
-        raise ParameterValidationError(f"{op_id}: params must be a mapping or None")
+        raise ParameterValidationError(
+            f"{op_id}: params must be a mapping or None, {received(params)}"
+        )
     checked, numbers, context = common_options(op_id, params, default_numbers, QUERY_METHOD)
     limit, order, consistent = read_flags(op_id, checked)
     after = checked.get("after")
@@ -187,7 +189,8 @@ class _Single:
         op_id, limits = self.op_id, self.engine.limits
         if not isinstance(key, Mapping):
             raise ParameterValidationError(
-                f"{op_id}: the key must be a mapping, or a list or tuple of mappings"
+                f"{op_id}: the key must be a mapping, or a list or tuple of mappings, "
+                + received(key)
             )
         validate_params(op_id, key, self.query.params)
         _check_consistent(self.query, opts, op_id)

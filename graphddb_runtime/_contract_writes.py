@@ -23,6 +23,7 @@ from ._contract_reads import resolve_method
 from ._options import COMMAND_METHOD, common_options
 from ._params import validate_params
 from ._requests import key_map, put_request
+from ._suggest import received
 from .errors import ContractArityError, ParameterValidationError
 from .spec.plans import CommandMethodPlan, CommandPlan
 
@@ -38,7 +39,7 @@ def _mapping(value: object, what: str, op_id: str) -> Mapping[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        raise ParameterValidationError(f"{op_id}: {what} must be a mapping")
+        raise ParameterValidationError(f"{op_id}: {what} must be a mapping, {received(value)}")
     return value
 
 
@@ -70,7 +71,8 @@ def execute_command_method(
         )
     if not isinstance(key_or_keys, Mapping):
         raise ParameterValidationError(
-            f"{op_id}: the key must be a mapping, or a list or tuple of mappings"
+            f"{op_id}: the key must be a mapping, or a list or tuple of mappings, "
+            + received(key_or_keys)
         )
     _token_needs_a_transaction(options, plan.single_mode, plan.single_target, op_id)
     merged = {**key_or_keys, **shared}
