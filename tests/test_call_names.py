@@ -118,6 +118,18 @@ RT = GraphDDBRuntime(object(), MANIFEST, OPERATIONS)
             "contract 'GroupById' is a 'query' contract; execute_command_method only runs "
             "command contracts; use execute_query_method",
         ),
+        (
+            lambda: RT.execute_query("GroupById.get", {}),
+            QueryNotFoundError,
+            "unknown query 'GroupById.get': 'GroupById.get' is a query contract method; use "
+            "execute_query_method('GroupById', 'get', ...)",
+        ),
+        (
+            lambda: RT.execute_transaction("UserCommands.disable", {}),
+            TransactionNotFoundError,
+            "unknown transaction 'UserCommands.disable': 'UserCommands.disable' is a command "
+            "contract method; use execute_command_method('UserCommands', 'disable', ...)",
+        ),
         # The did-you-mean stays when the name is of no kind.
         (
             lambda: RT.execute_query("getUsr", {}),

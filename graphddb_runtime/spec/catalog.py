@@ -17,7 +17,7 @@ from ..errors import (
     QueryNotFoundError,
     TransactionNotFoundError,
 )
-from .plans import Catalog, CommandPlan, QueryPlan, TransactionPlan
+from .plans import Catalog, CommandPlan, ContractPlan, QueryPlan, TransactionPlan
 
 __all__ = [
     "check_table_mapping",
@@ -47,9 +47,19 @@ def other_kind(catalog: Catalog, name: object, kind: str) -> str:
             return f": {name!r} is a {other}, not a {kind}; use {runner}"
     contract = catalog.contracts.get(name)
     if kind != "contract" and contract is not None:
-        runner = "execute_query_method" if contract.kind == "query" else "execute_command_method"
-        return f": {name!r} is a {contract.kind} contract, not a {kind}; use {runner}"
+        return f": {name!r} is a {contract.kind} contract, not a {kind}; use {_runner(contract)}"
+    contract_name, _, method = name.partition(".")  # "GroupById.get", as errors name methods
+    contract = catalog.contracts.get(contract_name)
+    if method and contract is not None and method in contract.methods:
+        return (
+            f": {name!r} is a {contract.kind} contract method; use "
+            f"{_runner(contract)}({contract_name!r}, {method!r}, ...)"
+        )
     return ""
+
+
+def _runner(contract: ContractPlan) -> str:
+    return "execute_query_method" if contract.kind == "query" else "execute_command_method"
 
 
 def _get(
