@@ -354,13 +354,14 @@ QUERY_METHOD_OPTIONS = (
 def test_unknown_retrieval_options_raise_before_any_call(
     rt: GraphDDBRuntime,
     fake: Fake,
+    *,
     contract: str,
     method: str,
     key: Any,
     name: str,
     suggestion: str,
 ) -> None:
-    # Section 31.2: 0.5.x and 0.6 ignored unknown keys, so {"Limit": 1} read a full page.
+    # Section 31.2: 0.5.x ignored unknown keys, so {"Limit": 1} read a full page.
     with pytest.raises(ParameterValidationError) as caught:
         rt.execute_query_method(contract, method, key, {name: 1})
     assert str(caught.value) == f"{contract}.{method}: unknown option {name!r}{suggestion}"
