@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._codec import is_number
+from ._suggest import did_you_mean, received
 from .errors import ParameterValidationError
 from .spec.plans import ParamPlan
 
@@ -13,42 +14,66 @@ __all__ = ["check_element", "check_param", "validate_params"]
 
 
 def validate_params(op_id: str, params: object, specs: Mapping[str, ParamPlan]) -> None:
-    """Raise :class:`ParameterValidationError` unless ``params`` satisfy ``specs``."""
+    """Raise :class:`ParameterValidationError` unless ``params`` satisfy ``specs``.
+
+    Undeclared names first (a misspelt required param is reported as the typo it is), then the
+    declared params in declaration order.
+    """
     if not isinstance(params, Mapping):
-        raise ParameterValidationError(f"{op_id}: params must be a mapping")
+        raise ParameterValidationError(f"{op_id}: params must be a mapping, {received(params)}")
+    for name in params:
+        if name not in specs:
+            raise ParameterValidationError(
+                f"{op_id}: unknown parameter {name!r}" + did_you_mean(name, specs)
+            )
     for name, spec in specs.items():
         value = params.get(name)
         if value is None:
             if spec.required:
-                raise ParameterValidationError(f"{op_id}: missing required parameter '{name}'")
+                raise ParameterValidationError(_missing(op_id, name, params, specs))
             continue
         _check(op_id, name, value, spec)
-    for name in params:
-        if name not in specs:
-            raise ParameterValidationError(f"{op_id}: unknown parameter '{name}'")
+
+
+def _missing(
+    op_id: str, first: str, params: Mapping[str, Any], specs: Mapping[str, ParamPlan]
+) -> str:
+    """The message naming the first missing required param, and every other one after it."""
+    names = list(specs)
+    others = [
+        repr(name)
+        for name in names[names.index(first) + 1 :]
+        if specs[name].required and params.get(name) is None
+    ]
+    also = f" (also missing: {', '.join(others)})" if others else ""
+    return f"{op_id}: missing required parameter '{first}'{also}"
 
 
 def _check(op_id: str, name: str, value: Any, spec: ParamPlan) -> None:
     kind = spec.type
     if kind == "string":
         if not isinstance(value, str):
-            raise ParameterValidationError(f"{op_id}: parameter '{name}' must be a string")
+            raise ParameterValidationError(_wrong(op_id, name, "a string", value))
     elif kind == "number":
         if not is_number(value):
-            raise ParameterValidationError(f"{op_id}: parameter '{name}' must be a number")
+            raise ParameterValidationError(_wrong(op_id, name, "a number", value))
     elif kind == "boolean":
         if not isinstance(value, bool):
-            raise ParameterValidationError(f"{op_id}: parameter '{name}' must be a boolean")
+            raise ParameterValidationError(_wrong(op_id, name, "a boolean", value))
     elif kind == "literal":
         if not _one_of(value, spec.literals):
             allowed = ", ".join(repr(v) for v in spec.literals)
             raise ParameterValidationError(
-                f"{op_id}: parameter '{name}' must be one of [{allowed}], got {value!r}"
+                f"{op_id}: parameter '{name}' must be one of [{allowed}], {received(value)}"
             )
     elif kind == "array":
         _check_array(op_id, name, value, spec)
     elif not isinstance(value, str):  # unknown types validate as string (advisory PA002)
-        raise ParameterValidationError(f"{op_id}: parameter '{name}' must be a string")
+        raise ParameterValidationError(_wrong(op_id, name, "a string", value))
+
+
+def _wrong(op_id: str, name: str, expected: str, value: object) -> str:
+    return f"{op_id}: parameter '{name}' must be {expected}, {received(value)}"
 
 
 def _one_of(value: Any, literals: tuple[Any, ...]) -> bool:
@@ -61,7 +86,7 @@ def _one_of(value: Any, literals: tuple[Any, ...]) -> bool:
 
 def _check_array(op_id: str, name: str, value: Any, spec: ParamPlan) -> None:
     if not isinstance(value, (list, tuple)):
-        raise ParameterValidationError(f"{op_id}: parameter '{name}' must be an array")
+        raise ParameterValidationError(_wrong(op_id, name, "an array", value))
     for index, element in enumerate(value):
         check_element(op_id, f"{name}[{index}]", element, spec.element or {})
 
@@ -69,7 +94,7 @@ def _check_array(op_id: str, name: str, value: Any, spec: ParamPlan) -> None:
 def check_element(op_id: str, where: str, element: object, fields: Mapping[str, ParamPlan]) -> None:
     """One array element (``where`` is e.g. ``members[2]``) against its declared fields."""
     if not isinstance(element, Mapping):
-        raise ParameterValidationError(f"{op_id}: parameter '{where}' must be an object")
+        raise ParameterValidationError(_wrong(op_id, where, "an object", element))
     for field, field_spec in fields.items():
         field_value = element.get(field)
         if field_value is None:

@@ -13,7 +13,7 @@ from typing import Any
 from ._client import Sender
 from ._codec import native_numbers, serialize_key
 from ._dataclass import dataclass, field
-from ._options import common_options, read_flags
+from ._options import QUERY, common_options, read_flags
 from ._params import validate_params
 from ._pipeline import fetch_page, request_hooks
 from ._relations import assemble
@@ -66,8 +66,8 @@ class ReadOptions:
 
 
 def read_options(op_id: str, options: object, limits: RuntimeLimits) -> ReadOptions:
-    """Validate ``execute_query`` options (section 7.4); unknown keys are ignored."""
-    options, numbers, context = common_options(op_id, options, limits.numbers)
+    """Validate ``execute_query`` options (section 7.4): names, then types."""
+    options, numbers, context = common_options(op_id, options, limits.numbers, QUERY)
     limit, order, consistent = read_flags(op_id, options)
     return ReadOptions(
         cursor=options.get("cursor"),

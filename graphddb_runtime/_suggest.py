@@ -1,10 +1,10 @@
-"""Did-you-mean suggestions for unknown names (spec rules and catalog look-ups)."""
+"""Error-message helpers: did-you-mean for unknown names, and what a rejected value was."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["did_you_mean"]
+__all__ = ["did_you_mean", "received"]
 
 
 def did_you_mean(name: object, candidates: Iterable[str]) -> str:
@@ -17,3 +17,11 @@ def did_you_mean(name: object, candidates: Iterable[str]) -> str:
     if not close:
         return ""
     return "; did you mean " + " or ".join(repr(c) for c in close) + "?"
+
+
+def received(value: object) -> str:
+    """``"got str '10'"``: the type and a short repr of a rejected value (~60 characters)."""
+    shown = repr(value)
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    return f"got {type(value).__name__} {shown}"

@@ -19,9 +19,10 @@ from decimal import Decimal, getcontext
 from typing import Any
 
 from ._codec import item_size
-from ._options import common_options
+from ._options import TRANSACTION, common_options
 from ._reads import Engine
 from ._samerow import collapse_error, item_difference, where
+from ._suggest import received
 from ._templates import text
 from ._txitems import AV, Actions, Built, Number, compiled, expand, update_body
 from .errors import (
@@ -42,13 +43,15 @@ def _token(op_id: str, name: str, value: object) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not 1 <= len(value) <= 36:
-        raise ParameterValidationError(f"{op_id}: {name} must be a string of 1 to 36 characters")
+        raise ParameterValidationError(
+            f"{op_id}: {name} must be a string of 1 to 36 characters, {received(value)}"
+        )
     return value
 
 
 def transaction_token(op_id: str, options: object, client_request_token: object) -> str | None:
     """The ClientRequestToken to send, from ``options`` or the keyword (section 25.1 step 2)."""
-    checked, _, _ = common_options(op_id, options, "decimal")
+    checked, _, _ = common_options(op_id, options, "decimal", TRANSACTION)
     from_options = _token(op_id, "option 'idempotencyToken'", checked.get("idempotencyToken"))
     from_keyword = _token(op_id, "client_request_token", client_request_token)
     if from_options is not None and from_keyword is not None and from_options != from_keyword:

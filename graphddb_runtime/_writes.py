@@ -7,7 +7,7 @@ from typing import Any
 
 from ._client import Sender
 from ._codec import attributes, deserialize_item, native_numbers
-from ._options import common_options
+from ._options import COMMAND, common_options
 from ._params import validate_params
 from ._reads import Engine
 from ._requests import delete_request, put_request, update_request
@@ -31,7 +31,7 @@ def _options(
     plan: CommandPlan, options: object, engine: Engine
 ) -> tuple[str | None, str, Mapping[str, Any] | None]:
     """``(returnValues, numbers, context)`` after validating the options of section 10.5."""
-    checked, numbers, context = common_options(plan.id, options, engine.limits.numbers)
+    checked, numbers, context = common_options(plan.id, options, engine.limits.numbers, COMMAND)
     return_values = checked.get("returnValues")
     if return_values is not None:
         allowed = ("ALL_OLD",) if plan.type != "UpdateItem" else _RETURN_VALUES

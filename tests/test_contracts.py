@@ -237,7 +237,7 @@ def test_the_contract_spec_loads_strictly_without_issues() -> None:
             "UserCommands",
             "disable",
             "contract 'UserCommands' is a 'command' contract; execute_query_method only runs "
-            "query contracts",
+            "query contracts; use execute_command_method",
         ),
         ("GroupById", "list", "contract 'GroupById' has no query method 'list'. Available: get"),
         (
@@ -264,7 +264,7 @@ def test_query_method_resolution_errors(
             "GroupById",
             "get",
             "contract 'GroupById' is a 'query' contract; execute_command_method only runs "
-            "command contracts",
+            "command contracts; use execute_query_method",
         ),
         (
             "MembershipCommands",
@@ -333,16 +333,40 @@ def test_wrongly_typed_retrieval_options_raise_before_any_call(
     assert fake.calls == []
 
 
+QUERY_METHOD_OPTIONS = (
+    "'after', 'consistentRead', 'context', 'datetimes', 'limit', 'numbers', 'order'"
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "suggestion"),
+    [
+        ("cursor", "; did you mean 'after'?"),  # a pager that sent 'cursor' looped on page 1
+        ("Limit", "; did you mean 'limit'?"),
+        ("ConsistentRead", "; did you mean 'consistentRead'?"),
+        ("consistent_read", "; did you mean 'consistentRead'?"),
+        ("scanIndexForward", "; did you mean 'order'?"),
+        ("ExclusiveStartKey", "; did you mean 'after'?"),
+        ("idempotencyToken", "; accepted options: " + QUERY_METHOD_OPTIONS),
+        ("foo", "; accepted options: " + QUERY_METHOD_OPTIONS),
+    ],
+)
 @pytest.mark.parametrize(("contract", "method", "key"), CALL_FORMS, ids=["point", "array", "range"])
-def test_unknown_retrieval_options_are_ignored(
-    fake: Fake, contract: str, method: str, key: Any
+def test_unknown_retrieval_options_raise_before_any_call(
+    rt: GraphDDBRuntime,
+    fake: Fake,
+    *,
+    contract: str,
+    method: str,
+    key: Any,
+    name: str,
+    suggestion: str,
 ) -> None:
-    plain = _rt(fake).execute_query_method(contract, method, key)
-    plain_calls = list(fake.calls)
-    fake.calls.clear()
-    extra = {"foo": object(), "cursor": 123, "Limit": "x", "scanIndexForward": "no"}
-    assert _rt(fake).execute_query_method(contract, method, key, extra) == plain
-    assert fake.calls == plain_calls
+    # Section 31.2: 0.5.x ignored unknown keys, so {"Limit": 1} read a full page.
+    with pytest.raises(ParameterValidationError) as caught:
+        rt.execute_query_method(contract, method, key, {name: 1})
+    assert str(caught.value) == f"{contract}.{method}: unknown option {name!r}{suggestion}"
+    assert fake.calls == []
 
 
 def test_valid_options_of_every_kind_are_accepted(rt: GraphDDBRuntime, fake: Fake) -> None:
@@ -1488,7 +1512,7 @@ def test_op_mode_validation_and_errors_are_those_of_execute_command(
     with pytest.raises(ParameterValidationError) as caught:
         rt.execute_command_method("UserCommands", "disable", {"userId": "u1"}, {"status": "gone"})
     assert str(caught.value) == (
-        "disableUser: parameter 'status' must be one of ['disabled'], got 'gone'"
+        "disableUser: parameter 'status' must be one of ['disabled'], got str 'gone'"
     )
     assert fake.calls == []
     error = _client_error("ConditionalCheckFailedException", "UpdateItem", "The conditional failed")
@@ -2072,7 +2096,7 @@ def test_per_key_path_runs_sequentially_and_captures_errors(
     }
     assert result["results"][2] == {
         "ok": False,
-        "error": "disableUser: parameter 'userId' must be a string",
+        "error": "disableUser: parameter 'userId' must be a string, got int 7",
     }
     assert result["results"][3]["ok"] is False and isinstance(result["results"][3]["error"], str)
     assert result["results"][4] == {"ok": True}

@@ -896,7 +896,7 @@ def test_read_request_ctx_fields() -> None:
     spy = Spy(("R1",))
     rt.use(spy.tree)
     caller_context = {"tenant": "t1", "nested": {"k": 1}}
-    options = {"consistentRead": True, "context": caller_context, "custom": "visible to R1"}
+    options = {"consistentRead": True, "context": caller_context}
     rt.execute_query("getUser", {"userId": "alice"}, options)
     (ctx,) = spy.ctxs("R1")
     assert type(ctx) is ReadRequestCtx and dataclasses.is_dataclass(ctx)
@@ -906,6 +906,31 @@ def test_read_request_ctx_fields() -> None:
     assert type(ctx.context) is dict
     assert ctx.params == {"params": {"userId": "alice"}, "options": options}
     assert ctx.state == {}
+
+
+def test_unknown_options_never_reach_r1_per_call_data_goes_through_context() -> None:
+    # Section 7.4: an unknown key is an error (0.6 let R1 see it); hooks get per-call data
+    # through ``context`` (section 37).
+    client = Client()
+    rt = runtime(client)
+    spy = Spy(("R1",))
+    rt.use(spy.tree)
+    with pytest.raises(ParameterValidationError, match=r"getUser: unknown option 'custom'"):
+        rt.execute_query("getUser", {"userId": "alice"}, {"custom": "for R1"})
+    assert spy.ctxs("R1") == [] and client.calls == []
+    rt.execute_query("getUser", {"userId": "alice"}, {"context": {"custom": "for R1"}})
+    (ctx,) = spy.ctxs("R1")
+    assert ctx.context == {"custom": "for R1"}
+
+
+def test_r1_cannot_add_an_unknown_option() -> None:
+    client = Client()
+    rt = runtime(client)
+    rt.use(middleware({"R1": lambda ctx: ctx.params["options"].update(Limit=1)}))
+    with pytest.raises(ParameterValidationError) as caught:
+        rt.execute_query("listMembers", {"groupId": "eng"})
+    assert str(caught.value) == "listMembers: unknown option 'Limit'; did you mean 'limit'?"
+    assert client.calls == []
 
 
 def test_read_request_ctx_options_are_empty_without_options() -> None:

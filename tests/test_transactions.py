@@ -1962,14 +1962,16 @@ def test_unknown_transaction_id_with_suggestion() -> None:
     assert "'addMembers'" in str(caught.value)
     with pytest.raises(TransactionNotFoundError) as caught:
         runtime.execute_transaction("getUser", {"userId": "alice"})
-    assert str(caught.value) == "unknown transaction 'getUser'"
+    assert str(caught.value) == (
+        "unknown transaction 'getUser': 'getUser' is a query, not a transaction; use execute_query"
+    )
     assert client.calls == []
 
 
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ([], "addMembers: params must be a mapping"),
+        ([], "addMembers: params must be a mapping, got list []"),
         ({"joinedAt": JOINED, "members": []}, "addMembers: missing required parameter 'groupId'"),
         (
             {"groupId": None, "joinedAt": JOINED, "members": []},
@@ -1977,11 +1979,11 @@ def test_unknown_transaction_id_with_suggestion() -> None:
         ),
         (
             {"groupId": "eng", "joinedAt": JOINED, "members": "x"},
-            "addMembers: parameter 'members' must be an array",
+            "addMembers: parameter 'members' must be an array, got str 'x'",
         ),
         (
             {"groupId": "eng", "joinedAt": JOINED, "members": ["x"]},
-            "addMembers: parameter 'members[0]' must be an object",
+            "addMembers: parameter 'members[0]' must be an object, got str 'x'",
         ),
         (
             {
@@ -1993,7 +1995,7 @@ def test_unknown_transaction_id_with_suggestion() -> None:
         ),
         (
             {"groupId": "eng", "joinedAt": JOINED, "members": [{"userId": "a", "role": 5}]},
-            "addMembers: parameter 'members[0].role' must be a string",
+            "addMembers: parameter 'members[0].role' must be a string, got int 5",
         ),
         (
             {"groupId": "eng", "joinedAt": JOINED, "members": [], "extra": None},

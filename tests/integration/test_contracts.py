@@ -543,7 +543,10 @@ def _parallel_per_key(rt: GraphDDBRuntime, sent: Sent) -> None:
         "disableUser: DynamoDB operation failed: An error occurred "
         "(ConditionalCheckFailedException) when calling the UpdateItem operation"
     )
-    assert invalid == {"ok": False, "error": "disableUser: parameter 'userId' must be a string"}
+    assert invalid == {
+        "ok": False,
+        "error": "disableUser: parameter 'userId' must be a string, got int 5",
+    }
     assert [name for name, _ in sent] == ["UpdateItem", "UpdateItem"]
     user = {"name": "Ada", "email": "ada@example.com", "createdAt": "2024-01-02T03:04:05.000Z"}
     created = rt.execute_command_method(
