@@ -20,8 +20,16 @@ def did_you_mean(name: object, candidates: Iterable[str]) -> str:
 
 
 def received(value: object) -> str:
-    """``"got str '10'"``: the type and a short repr of a rejected value (~60 characters)."""
-    shown = repr(value)
+    """``"got str '10'"``: the type and a short repr of a rejected value (~60 characters).
+
+    Never raises: an int too long for ``repr`` (Python's int/str conversion limit) is shown by
+    its size.
+    """
+    try:
+        shown = repr(value)
+    except ValueError:  # an int beyond sys.get_int_max_str_digits()
+        size = value.bit_length() if isinstance(value, int) else 0
+        shown = f"<{size}-bit integer>"
     if len(shown) > 60:
         shown = shown[:57] + "..."
     return f"got {type(value).__name__} {shown}"

@@ -247,3 +247,11 @@ def test_every_type_error_names_the_type_and_a_short_repr(value: Any) -> None:
     assert len(shown) <= 60
     assert shown == repr(value) or (shown.endswith("...") and repr(value).startswith(shown[:-3]))
     assert re.fullmatch(r".*\S", shown)
+
+
+def test_an_int_too_long_for_repr_is_shown_by_its_size() -> None:
+    with pytest.raises(ParameterValidationError) as caught:
+        RT.execute_query("getUser", {"userId": 10**5000})
+    assert str(caught.value) == (
+        "getUser: parameter 'userId' must be a string, got int <16610-bit integer>"
+    )
