@@ -13,7 +13,7 @@ request and does the same decoding (TypeDeserializer, projection, datetime parsi
 
     python benchmarks/bench_calls.py [--quick]
 
-Goals (issue: Tier 1 core): botocore transport ratio <= 1.10 for every scenario; cpu mode
+Goals (issue: core): botocore transport ratio <= 1.10 for every scenario; cpu mode
 <= 10 us of runtime overhead per GetItem.
 """
 

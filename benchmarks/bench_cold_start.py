@@ -25,7 +25,7 @@ way ``examples/lambda/package.py`` ships it. Each child also times the garbage c
     python benchmarks/bench_cold_start.py            # prints a table, exits 1 if the goal is missed
     python benchmarks/bench_cold_start.py --quick    # fewer samples (used by the test suite)
 
-Goal (issue: Tier 4, Lambda packaging): constructing the runtime adds <= 25 % to the cold start
+Goal (issue: Lambda packaging): constructing the runtime adds <= 25 % to the cold start
 of import boto3 + client creation for the example spec, i.e. (3+4)/(1+2) <= 0.25.
 """
 

@@ -3,7 +3,7 @@
 Three ways to run the same call, interleaved in one run:
 
 * ``core``: the executor called directly (``_reads.execute_query`` / ``_writes.execute_command``
-  on the runtime's engine), i.e. the Tier 1 path with no middleware code at all;
+  on the runtime's engine), i.e. the core path with no middleware code at all;
 * ``runtime``: the public method with an empty registry (snapshot, then the unhooked path);
 * ``1 empty mw``: the public method with one registered middleware that has no hooks, so the
   hook machinery runs with nothing to call (for information).
@@ -14,7 +14,7 @@ Scenarios: GetItem (``getUser``) and PutItem with GSI derivation (``createUser``
 
     python benchmarks/bench_middleware.py [--quick]
 
-Goal (Tier 6 issue): with no middleware registered, per-call cost within 2 % of the core path
+Goal (middleware issue): with no middleware registered, per-call cost within 2 % of the core path
 on the botocore transport.
 """
 

@@ -1,14 +1,14 @@
 """A four-op relation query through the runtime next to hand-written boto3 code doing the same work.
 
-Scenario: ``execute_query("getUserAccess", {"userId": "alice"})`` of the worked example (docs/format.md
-section 43.5), where alice belongs to 20 groups. The runtime sends 1 GetItem (the user), 1 Query
-on GSI1 (20 memberships), then, in one stage with at most 8 requests in flight (the spec's
-``executionPlan``), 1 BatchGetItem for the 20 group items and 20 per-group permission Queries
-(2 permissions each). The hand-written code makes the same 23 calls, decodes with
-TypeDeserializer, projects the same fields and builds the same nested dict, in two versions:
-sequential (one call after the other) and threaded (the last stage on a ThreadPoolExecutor with
-the plan's 8 workers, the BatchGetItem submitted first). The script asserts that all three
-return equal results and make the same calls.
+Scenario: ``execute_query("getUserAccess", {"userId": "alice"})`` of the worked example
+(docs/format.md section 43.5), where alice belongs to 20 groups. The runtime sends 1 GetItem (the
+user), 1 Query on GSI1 (20 memberships), then, in one stage with at most 8 requests in flight (the
+spec's ``executionPlan``), 1 BatchGetItem for the 20 group items and 20 per-group permission Queries
+(2 permissions each). The hand-written code makes the same 23 calls, decodes with TypeDeserializer,
+projects the same fields and builds the same nested dict, in two versions: sequential (one call
+after the other) and threaded (the last stage on a ThreadPoolExecutor with the plan's 8 workers, the
+BatchGetItem submitted first). The script asserts that all three return equal results and make the
+same calls.
 
 Canned responses are keyed on the request (the user key, the membership partition, each group's
 partition, the batch's keys; batch items come back in reverse order), so a result attached to

@@ -13,7 +13,7 @@ of rounds; each round starts after a full ``gc.collect()`` (see ``compare``).
 
     python benchmarks/bench_transactions.py [--quick]
 
-Goal (issue: Tier 3 transactions): botocore transport ratio <= 1.10 for both sizes.
+Goal (issue: transactions): botocore transport ratio <= 1.10 for both sizes.
 """
 
 from __future__ import annotations

@@ -4,7 +4,10 @@ Both split their (deduplicated) input into chunks, run the chunks with at most
 ``batch_concurrency`` in flight, retry only what DynamoDB reports as unprocessed after an
 exponential backoff with full jitter, and, when a chunk's retries are exhausted, let the other
 chunks finish and then raise one :class:`BatchIncompleteError` naming every key or request left
-over. Nothing is ever dropped silently and nothing is returned partially.
+over. When a chunk's call fails (section 21.3), no further request is sent, the calls in flight
+finish, and the error is raised with every key or request not known to be done
+(``unprocessed``, and for writes ``unknown``). Nothing is ever dropped silently and nothing is
+returned partially.
 
 Requests are built by the caller's pure ``build`` function; this module only sends, retries and
 collects. Client calls are made inside ``gate`` (the per-call in-flight bound of section 20.2);
@@ -19,10 +22,11 @@ from contextlib import AbstractContextManager, nullcontext
 from decimal import Context, Decimal
 from typing import Any
 
-from ._client import Sender
+from ._client import Sender, outcome_unknown
 from ._dataclass import dataclass, field
+from ._samerow import collapse_error, item_difference, where
 from .concurrency import map_with_concurrency
-from .errors import BatchIncompleteError
+from .errors import BatchIncompleteError, OperationExecutionError
 from .limits import RuntimeLimits
 
 __all__ = [
@@ -122,32 +126,43 @@ def batch_get(
     limits = batching.limits
     size = limits.max_batch_get_items
     chunks = [list(keys[i : i + size]) for i in range(0, len(keys), size)]
+    stop = [False]  # set when a call fails: nothing more is sent (section 21.3)
 
-    def run(chunk: list[AV], _: int) -> tuple[list[AV], list[AV]]:
+    def run(chunk: list[AV], _: int) -> tuple[list[AV], list[AV], OperationExecutionError | None]:
         found: list[AV] = []
         pending = chunk
         attempt = 0
         while True:
-            with batching.gate:
-                response = sender.batch_get_item(operation_id, build(pending))
+            try:
+                with batching.gate:
+                    if stop[0]:
+                        return found, pending, None
+                    response = sender.batch_get_item(operation_id, build(pending))
+            except OperationExecutionError as error:
+                stop[0] = True
+                return found, pending, error
             found.extend(response.get("Responses", {}).get(table, ()))
             left = response.get("UnprocessedKeys", {}).get(table, {}).get("Keys") or []
             if not left or attempt >= limits.batch_max_retries:
-                return found, list(left)
+                return found, list(left), None
             attempt += 1
             batching.sleep(backoff_delay(attempt, limits))
             pending = list(left)
 
     results = map_with_concurrency(chunks, limits.batch_concurrency, run)
-    leftovers = [key for _, left in results for key in left]
+    leftovers = [{"table": table, "key": key} for _, left, _ in results for key in left]
+    failure = next((error for _, _, error in results if error is not None), None)
+    if failure is not None:
+        failure.unprocessed = tuple(leftovers)
+        raise failure
     if leftovers:
         raise BatchIncompleteError(
             f"BatchGetItem: {len(leftovers)} key(s) still unprocessed for table '{table}' "
             f"after {limits.batch_max_retries} retries",
-            unprocessed=[{"table": table, "key": key} for key in leftovers],
+            unprocessed=leftovers,
             operation_id=operation_id,
         )
-    return [item for found, _ in results for item in found]
+    return [item for found, _, _ in results for item in found]
 
 
 # --- BatchWriteItem (section 21.2) ------------------------------------------------------------
@@ -159,12 +174,68 @@ def _request_key(request: Mapping[str, Any], key_attributes: Sequence[str]) -> t
     return key_identity(request["DeleteRequest"]["Key"], key_attributes)
 
 
-def collapse_writes(requests: Sequence[AV], key_attributes: Sequence[str]) -> list[AV]:
-    """Requests on the same table key collapse to the last one (DynamoDB rejects duplicates)."""
-    by_key: dict[tuple[Any, ...], AV] = {}
-    for request in requests:
-        by_key[_request_key(request, key_attributes)] = request
-    return list(by_key.values())
+def _same_request(first: Mapping[str, Any], second: Mapping[str, Any]) -> bool:
+    """Two requests on one key that have the same effect: Puts of identical Items (encoded
+    AttributeValues compared, so ``N "-0.0"`` is not ``N "0.0"``), or two Deletes."""
+    if "PutRequest" in first:
+        return (
+            "PutRequest" in second and first["PutRequest"]["Item"] == second["PutRequest"]["Item"]
+        )
+    return "DeleteRequest" in second
+
+
+def collapse_writes(
+    requests: Sequence[AV], key_attributes: Sequence[str], *, op_id: str, table: str
+) -> list[AV]:
+    """Requests on one table key (DynamoDB rejects duplicates, section 21.2 item 2): identical
+    ones are sent once, at the first position; different ones raise TransactionCollapseError.
+
+    Request ``i`` is named ``keys[i]``: a contract batch builds one request per key.
+    """
+    first_at: dict[tuple[Any, ...], int] = {}
+    out: list[AV] = []
+    for index, request in enumerate(requests):
+        identity = _request_key(request, key_attributes)
+        seen = first_at.setdefault(identity, index)
+        if seen == index:
+            out.append(request)
+        elif not _same_request(requests[seen], request):
+            raise _conflict(requests, key_attributes, (seen, index), op_id=op_id, table=table)
+    return out
+
+
+def _conflict(
+    requests: Sequence[AV],
+    key_attributes: Sequence[str],
+    pair: tuple[int, int],
+    *,
+    op_id: str,
+    table: str,
+) -> Exception:
+    first, second = requests[pair[0]], requests[pair[1]]
+    origins = ((None, pair[0]), (None, pair[1]))
+    names = (where(origins[0]), where(origins[1]))
+    if "PutRequest" in first and "PutRequest" in second:
+        detail = item_difference(first["PutRequest"]["Item"], second["PutRequest"]["Item"], names)
+    else:
+        verbs = ["puts" if "PutRequest" in r else "deletes" for r in (first, second)]
+        detail = f"{names[0]} {verbs[0]} the row and {names[1]} {verbs[1]} it"
+    written = (
+        first["PutRequest"]["Item"] if "PutRequest" in first else first["DeleteRequest"]["Key"]
+    )
+    key = {attr: written[attr] for attr in key_attributes if attr in written}
+    identity = _request_key(first, key_attributes)
+    every = [
+        (None, i) for i, r in enumerate(requests) if _request_key(r, key_attributes) == identity
+    ]
+    return collapse_error(
+        op_id,
+        "different writes of the same row in one BatchWriteItem",
+        origins,
+        f"{detail}; BatchWriteItem cannot carry two requests for one key",
+        every,
+        (table, key),
+    )
 
 
 def batch_write(
@@ -178,29 +249,44 @@ def batch_write(
 ) -> None:
     """Send every Put/Delete request of one table, 25 (or fewer) per call, until none is left."""
     limits = batching.limits
-    writes = collapse_writes(requests, key_attributes)
+    writes = collapse_writes(requests, key_attributes, op_id=operation_id, table=table)
     size = limits.max_batch_write_items
     chunks = [writes[i : i + size] for i in range(0, len(writes), size)]
+    stop = [False]  # set when a call fails: nothing more is sent (section 21.3)
 
-    def run(chunk: list[AV], _: int) -> list[AV]:
+    def run(chunk: list[AV], _: int) -> tuple[list[AV], list[AV], OperationExecutionError | None]:
+        """(unprocessed, unknown, the error of the chunk's failed call or None)."""
         pending = chunk
         attempt = 0
         while True:
-            with batching.gate:
-                response = sender.batch_write_item(operation_id, {"RequestItems": {table: pending}})
+            try:
+                with batching.gate:
+                    if stop[0]:
+                        return pending, [], None
+                    response = sender.batch_write_item(
+                        operation_id, {"RequestItems": {table: pending}}
+                    )
+            except OperationExecutionError as error:
+                stop[0] = True
+                return ([], pending, error) if outcome_unknown(error) else (pending, [], error)
             left = response.get("UnprocessedItems", {}).get(table) or []
             if not left or attempt >= limits.batch_max_retries:
-                return list(left)
+                return list(left), [], None
             attempt += 1
             batching.sleep(backoff_delay(attempt, limits))
             pending = list(left)
 
     results = map_with_concurrency(chunks, limits.batch_concurrency, run)
-    leftovers = [request for left in results for request in left]
+    leftovers = [{"table": table, "request": r} for left, _, _ in results for r in left]
+    failure = next((error for _, _, error in results if error is not None), None)
+    if failure is not None:
+        failure.unprocessed = tuple(leftovers)
+        failure.unknown = tuple({"table": table, "request": r} for _, u, _ in results for r in u)
+        raise failure
     if leftovers:
         raise BatchIncompleteError(
             f"BatchWriteItem: {len(leftovers)} request(s) still unprocessed for table '{table}' "
             f"after {limits.batch_max_retries} retries",
-            unprocessed=[{"table": table, "request": r} for r in leftovers],
+            unprocessed=leftovers,
             operation_id=operation_id,
         )

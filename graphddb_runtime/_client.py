@@ -25,6 +25,7 @@ __all__ = [
     "DynamoDBClient",
     "Sender",
     "cancellation_reasons",
+    "outcome_unknown",
     "translated",
 ]
 
@@ -32,6 +33,8 @@ _THROTTLING = frozenset(
     {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
 )
 _BRACKETED = re.compile(r"\[([^\[\]]*)\]\s*$")
+#: Error codes of a failure on DynamoDB's side, after which a write may have been applied.
+_SERVER_FAULTS = frozenset({"InternalServerError", "InternalFailure", "ServiceUnavailable"})
 
 
 class DynamoDBClient(Protocol):
@@ -88,6 +91,20 @@ def translated(exc: ClientError | BotoCoreError, operation_id: str) -> Operation
     if code in _THROTTLING:
         return ThrottledError(message, **fields)
     return OperationExecutionError(message, **fields)
+
+
+def outcome_unknown(error: OperationExecutionError) -> bool:
+    """Whether a failed write may have been applied (docs/format.md section 21.3).
+
+    DynamoDB answered with a client-side error (HTTP 4xx: throttling, validation, ...): it
+    applied nothing. No answer (a ``BotoCoreError``: connection error, timeout, ...) or a
+    failure on DynamoDB's side (HTTP 5xx): unknown.
+    """
+    original = error.original
+    if not isinstance(original, ClientError):
+        return True
+    status = original.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return (isinstance(status, int) and status >= 500) or error.code in _SERVER_FAULTS
 
 
 class Sender:

@@ -20,9 +20,8 @@ mutates its arguments:
   ``datetime`` / ``date`` formats; an unparsable stored value raises ``HydrationError`` naming the
   operation, entity, field and item key.
 - ``native_numbers`` (section 9.4) and ``to_jsonable`` (section 9.5) return new containers.
-- ``item_size`` / ``value_size`` are the request-size estimate of section 28.1; text that is not
-  UTF-8 raises ``ValueRejected`` there too. ``request_size`` / ``check_item_size`` apply it to one
-  written item (the 400 KB limit).
+- ``item_size`` / ``value_size`` (section 28.1) and the item-size limit live in ``_sizes`` and
+  are re-exported here.
 """
 
 from __future__ import annotations
@@ -38,15 +37,22 @@ from typing import Any
 from boto3.dynamodb.types import DYNAMODB_CONTEXT, Binary, TypeDeserializer
 
 from ._avrules import (
-    MAX_ITEM_BYTES,
     ValueRejected,
     key_bytes_reason,
     serialize_number,
     serialize_text,
     text_key_reason,
-    text_reason,
 )
 from ._datetimes import date_text, datetime_text, parse_stored
+from ._sizes import (
+    check_item_size,
+    check_key_avs,
+    item_size,
+    item_too_large,
+    raw_bytes,
+    request_size,
+    value_size,
+)
 from .errors import HydrationError, ParameterValidationError
 
 __all__ = [
@@ -124,7 +130,7 @@ def _encode(value: Any, op_id: str, depth: int) -> dict[str, Any]:
     if isinstance(value, date):
         return {"S": date_text(value)}
     if isinstance(value, _BINARY):
-        return {"B": _raw_bytes(value) if isinstance(value, Binary) else value}
+        return {"B": raw_bytes(value) if isinstance(value, Binary) else value}
     if isinstance(value, AbstractSet):
         return _set(value, op_id)
     raise ValueRejected(op_id, f"cannot serialize a value of type {type(value).__name__}")
@@ -147,7 +153,7 @@ def _set(members: AbstractSet[Any], op_id: str) -> dict[str, Any]:
     if all(isinstance(m, (int, float, Decimal)) and not isinstance(m, bool) for m in members):
         return {"NS": [serialize_number(m, op_id)["N"] for m in members]}
     if all(isinstance(m, _BINARY) for m in members):
-        return {"BS": [_raw_bytes(m) if isinstance(m, Binary) else m for m in members]}
+        return {"BS": [raw_bytes(m) if isinstance(m, Binary) else m for m in members]}
     raise ValueRejected(
         op_id,
         "cannot serialize a value of type set: its members must be all strings, all numbers or "
@@ -200,16 +206,12 @@ def _valid_key(value: Any) -> bool:
     if isinstance(value, (bool, int, float, Decimal)):
         return is_number(value)
     if isinstance(value, _BINARY):
-        return len(_raw_bytes(value)) > 0
+        return len(raw_bytes(value)) > 0
     return isinstance(value, date)  # datetime or date: canonical text
 
 
 def _is_scalar(value: Any) -> bool:
     return value is None or isinstance(value, (str, int, float, Decimal, *_BINARY))
-
-
-def _raw_bytes(value: bytes | bytearray | Binary) -> bytes | bytearray:
-    return value.value if isinstance(value, Binary) else value
 
 
 def deserialize(av: Mapping[str, Any]) -> Any:
@@ -375,128 +377,15 @@ def _jsonable(value: Any, path: str) -> Any:
     if isinstance(value, (set, frozenset)):
         return [_jsonable(v, f"{path}[{i}]") for i, v in enumerate(_sorted_members(value))]
     if isinstance(value, _BINARY):
-        return base64.b64encode(_raw_bytes(value)).decode("ascii")
+        return base64.b64encode(raw_bytes(value)).decode("ascii")
     raise ParameterValidationError(
         f"to_jsonable: unsupported value of type {type(value).__name__} at {path}"
     )
 
 
 def _sorted_members(members: AbstractSet[Any]) -> list[Any]:
-    key: Callable[[Any], Any] = lambda m: _raw_bytes(m) if isinstance(m, _BINARY) else m  # noqa: E731
+    key: Callable[[Any], Any] = lambda m: raw_bytes(m) if isinstance(m, _BINARY) else m  # noqa: E731
     try:
         return sorted(members, key=key)
     except TypeError:  # mixed, incomparable members: any deterministic order will do
         return sorted(members, key=lambda m: (type(m).__name__, repr(m)))
-
-
-def item_size(item: Mapping[str, Mapping[str, Any]], *, op_id: str = "") -> int:
-    """Section 28.1: the sum over attributes of UTF-8 name length plus value size.
-
-    Text that is not UTF-8 raises :class:`ValueRejected` naming the attribute.
-    """
-    total = 0
-    try:
-        for name, av in item.items():
-            total += len(name) if name.isascii() else len(name.encode())
-            s = av.get("S")
-            if type(s) is str:  # the common case, inline
-                total += len(s) if s.isascii() else len(s.encode())
-            else:
-                total += value_size(av)
-    except UnicodeEncodeError:
-        raise _not_utf8(item, op_id) from None
-    return total
-
-
-def _not_utf8(item: Mapping[str, Mapping[str, Any]], op_id: str) -> ValueRejected:
-    """The rejection of the first attribute (name or value) that holds text that is not UTF-8."""
-    for name, av in item.items():
-        bad = text_reason(name) or _bad_text(av)
-        if bad is not None:
-            return ValueRejected(
-                op_id,
-                f"cannot serialize a string that is not valid UTF-8 ({bad}); DynamoDB stores "
-                "UTF-8 text only",
-                f"attribute '{name}'",
-            )
-    return ValueRejected(op_id, "cannot serialize a string that is not valid UTF-8")
-
-
-def _bad_text(value: Any) -> str | None:
-    if isinstance(value, str):
-        return text_reason(value)
-    if isinstance(value, Mapping):
-        values: Any = [*value, *value.values()]
-    elif isinstance(value, (list, tuple)):
-        values = value
-    else:
-        return None
-    for v in values:
-        bad = _bad_text(v)
-        if bad is not None:
-            return bad
-    return None
-
-
-def request_size(body: Mapping[str, Any], *, op_id: str = "") -> int:
-    """Section 28.1 estimate of one write: its ``Item`` (or ``Key``) plus every
-    ``ExpressionAttributeValues`` entry."""
-    size = item_size(body["Item"] if "Item" in body else body["Key"], op_id=op_id)
-    values = body.get("ExpressionAttributeValues")
-    return size + item_size(values, op_id=op_id) if values else size
-
-
-def check_item_size(op_id: str, body: Mapping[str, Any], what: str = "the item") -> int:
-    """:func:`request_size`, or :class:`ValueRejected` above DynamoDB's 400 KB item limit."""
-    size = request_size(body, op_id=op_id)
-    if size > MAX_ITEM_BYTES:
-        raise item_too_large(op_id, size, what)
-    return size
-
-
-def item_too_large(op_id: str, size: int, what: str) -> ValueRejected:
-    return ValueRejected(
-        op_id,
-        f"{what} is about {size} bytes, more than DynamoDB's item limit of 400 KB "
-        f"({MAX_ITEM_BYTES} bytes)",
-    )
-
-
-def check_key_avs(op_id: str, avs: Mapping[str, Mapping[str, Any]], keys: AbstractSet[str]) -> None:
-    """The key-size rule of :func:`serialize_key` for already encoded values: every ``S`` or
-    ``B`` value of an attribute named in ``keys``."""
-    for attribute, av in avs.items():
-        if attribute in keys:
-            text, raw = av.get("S"), av.get("B")
-            if isinstance(text, str) and text:
-                bad = text_key_reason(attribute, text)
-            elif raw is not None:
-                bad = key_bytes_reason(attribute, len(_raw_bytes(raw)))
-            else:
-                continue
-            if bad is not None:
-                raise ValueRejected(op_id, bad, key=attribute)
-
-
-def value_size(av: Mapping[str, Any]) -> int:
-    """Section 28.1 size of one AttributeValue."""
-    ((tag, value),) = av.items()
-    if tag == "S":
-        return len(value.encode())
-    if tag == "N":
-        return len(value)
-    if tag == "B":
-        return len(_raw_bytes(value))
-    if tag in ("BOOL", "NULL"):
-        return 1
-    if tag == "SS":
-        return sum(len(s.encode()) for s in value)
-    if tag == "NS":
-        return sum(len(n) for n in value)
-    if tag == "BS":
-        return sum(len(_raw_bytes(b)) for b in value)
-    if tag == "L":
-        return 3 + sum(1 + value_size(v) for v in value)
-    if tag == "M":
-        return 3 + sum(len(k) + 1 + value_size(v) for k, v in value.items())
-    raise ValueError(f"not an AttributeValue type: {tag!r}")

@@ -23,10 +23,11 @@ from typing import TYPE_CHECKING, Any
 from ._batch import Batching, batch_get, key_identity
 from ._codec import deserialize_item, hydrate, native_numbers, serialize_key
 from ._dataclass import dataclass
-from ._options import common_options, read_flags
+from ._options import QUERY_METHOD, common_options, read_flags
 from ._params import validate_params
 from ._pipeline import fetch_page, read_plan, request_hooks
 from ._requests import batch_get_request, get_item_request, key_map, query_request, value_of
+from ._suggest import did_you_mean, received
 from .concurrency import map_with_concurrency
 from .cursor import (
     decode_per_key_cursor,
@@ -41,6 +42,7 @@ from .errors import (
     ParameterValidationError,
 )
 from .middleware import MiddlewareRuntime, ReadRequestCtx, model_of
+from .spec.catalog import other_kind
 from .spec.plans import ContractPlan, QueryMethodPlan, QueryPlan, ReadOpPlan
 
 if TYPE_CHECKING:
@@ -54,29 +56,33 @@ AV = dict[str, Any]
 # --- resolution (sections 31.2 and 34.2) --------------------------------------------------------
 
 
-def _available(names: Any) -> str:
-    return ", ".join(sorted(names)) or "(none)"
+def _available(hint: str, names: Any) -> str:
+    """``hint`` then the sorted ``names`` (``"(none)"`` when empty)."""
+    return f"{hint}{' ' if hint.endswith('?') else '. '}Available: " + (
+        ", ".join(sorted(names)) or "(none)"
+    )
 
 
 def resolve_method(engine: Engine, contract: object, method: object, kind: str) -> Any:
     """The method plan of ``contract.method`` in a ``kind`` contract, or ContractNotFoundError."""
-    contracts = engine.catalog.contracts
+    catalog = engine.catalog
+    contracts = catalog.contracts
     plan: ContractPlan | None = contracts.get(contract) if isinstance(contract, str) else None
     if plan is None:
-        raise ContractNotFoundError(
-            f"unknown contract '{contract}'. Available: {_available(contracts)}"
-        )
+        hint = other_kind(catalog, contract, "contract") or did_you_mean(contract, contracts)
+        raise ContractNotFoundError(f"unknown contract '{contract}'" + _available(hint, contracts))
     if plan.kind != kind:
         runner = "execute_query_method" if kind == "query" else "execute_command_method"
+        other = "execute_command_method" if kind == "query" else "execute_query_method"
         raise ContractNotFoundError(
             f"contract '{plan.name}' is a '{plan.kind}' contract; {runner} only runs {kind} "
-            "contracts"
+            f"contracts; use {other}"
         )
     found = plan.methods.get(method) if isinstance(method, str) else None
     if found is None:
         raise ContractNotFoundError(
-            f"contract '{plan.name}' has no {kind} method '{method}'. Available: "
-            f"{_available(plan.methods)}"
+            f"contract '{plan.name}' has no {kind} method '{method}'"
+            + _available(did_you_mean(method, plan.methods), plan.methods)
         )
     return found
 
@@ -98,16 +104,20 @@ class MethodOptions:
 def method_options(
     op_id: str, params: object, default_numbers: str, default_datetimes: str = "datetime"
 ) -> MethodOptions:
-    """Type-check the known retrieval options; unknown keys are ignored."""
+    """Check the names (section 31.2 table) and types of the retrieval options."""
     if params is not None and not isinstance(params, Mapping):
-        raise ParameterValidationError(f"{op_id}: params must be a mapping or None")
+        raise ParameterValidationError(
+            f"{op_id}: params must be a mapping or None, {received(params)}"
+        )
     checked, numbers, datetimes, context = common_options(
-        op_id, params, default_numbers, default_datetimes
+        op_id, params, default_numbers, QUERY_METHOD, default_datetimes
     )
     limit, order, consistent = read_flags(op_id, checked)
     after = checked.get("after")
     if after is not None and not isinstance(after, str):
-        raise ParameterValidationError(f"{op_id}: 'after' must be a string (a per-key cursor)")
+        raise ParameterValidationError(
+            f"{op_id}: 'after' must be a string (a per-key cursor), {received(after)}"
+        )
     return MethodOptions(
         consistent=consistent,
         limit=limit,
@@ -186,7 +196,8 @@ class _Single:
         op_id, limits = self.op_id, self.engine.limits
         if not isinstance(key, Mapping):
             raise ParameterValidationError(
-                f"{op_id}: the key must be a mapping, or a list or tuple of mappings"
+                f"{op_id}: the key must be a mapping, or a list or tuple of mappings, "
+                + received(key)
             )
         validate_params(op_id, key, self.query.params)
         _check_consistent(self.query, opts, op_id)

@@ -1,4 +1,4 @@
-"""Contract command methods: single op, transaction, batch and read-back (docs/format.md section 34).
+"""Contract command methods: single op, transaction, batch, read-back (docs/format.md section 34).
 
 ``execute_command_method`` maps a key (or an array of keys) plus shared mutation values onto the
 runtime's own ``execute_command`` / ``execute_transaction`` (passed in, bound to the call's
@@ -20,9 +20,11 @@ from typing import TYPE_CHECKING, Any
 from ._batch import Batching, batch_write
 from ._codec import deserialize_item, hydrate, native_numbers
 from ._contract_reads import resolve_method
+from ._options import COMMAND_METHOD, common_options
 from ._params import validate_params
 from ._pipeline import read_plan
 from ._requests import key_map, put_request
+from ._suggest import received
 from .errors import ContractArityError, ParameterValidationError
 from .spec.plans import CommandMethodPlan, CommandPlan
 
@@ -38,7 +40,7 @@ def _mapping(value: object, what: str, op_id: str) -> Mapping[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        raise ParameterValidationError(f"{op_id}: {what} must be a mapping")
+        raise ParameterValidationError(f"{op_id}: {what} must be a mapping, {received(value)}")
     return value
 
 
@@ -56,6 +58,7 @@ def execute_command_method(
     """Section 34.2."""
     plan: CommandMethodPlan = resolve_method(engine, contract, method, "command")
     op_id = f"{plan.contract}.{plan.name}"
+    common_options(op_id, options, engine.limits.numbers, COMMAND_METHOD)  # names and types
     shared = _mapping(params, "params", op_id)
     if isinstance(key_or_keys, (list, tuple)):
         return _key_array(
@@ -69,8 +72,10 @@ def execute_command_method(
         )
     if not isinstance(key_or_keys, Mapping):
         raise ParameterValidationError(
-            f"{op_id}: the key must be a mapping, or a list or tuple of mappings"
+            f"{op_id}: the key must be a mapping, or a list or tuple of mappings, "
+            + received(key_or_keys)
         )
+    _token_needs_a_transaction(options, plan.single_mode, plan.single_target, op_id)
     merged = {**key_or_keys, **shared}
     if plan.single_mode == "transaction":
         run_transaction(plan.single_target, merged, options)
@@ -79,6 +84,17 @@ def execute_command_method(
     if plan.readback is None:
         return None
     return _read_back(engine, plan.readback, merged, op_id, options)
+
+
+def _token_needs_a_transaction(options: object, mode: str, target: str, op_id: str) -> None:
+    """Section 34.2: ``idempotencyToken`` is a transaction's; an op or parallel form has none."""
+    token = options.get("idempotencyToken") if isinstance(options, Mapping) else None
+    if mode != "transaction" and token is not None:
+        runs = "parallel commands" if mode == "parallel" else "a single command"
+        raise ParameterValidationError(
+            f"{op_id}: option 'idempotencyToken' applies only to a transaction, but this "
+            f"form runs {runs} ('{target}')"
+        )
 
 
 def _read_back(
@@ -121,6 +137,7 @@ def _key_array(
             f"command method '{op_id}' was called with an array of keys, but it declares no "
             "key-array form"
         )
+    _token_needs_a_transaction(options, plan.batch_mode, plan.batch_target, op_id)
     if plan.batch_mode == "transaction":
         elements = [dict(_mapping(k, "every key", op_id)) for k in keys]
         run_transaction(plan.batch_target, {**shared, "keys": elements}, options)

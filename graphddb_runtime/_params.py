@@ -9,6 +9,7 @@ from typing import Any
 
 from ._avrules import number_reason, text_reason
 from ._codec import is_number
+from ._suggest import did_you_mean, received
 from .errors import ParameterValidationError
 from .spec.plans import ParamPlan
 
@@ -16,19 +17,39 @@ __all__ = ["check_element", "check_param", "one_of", "validate_params"]
 
 
 def validate_params(op_id: str, params: object, specs: Mapping[str, ParamPlan]) -> None:
-    """Raise :class:`ParameterValidationError` unless ``params`` satisfy ``specs``."""
+    """Raise :class:`ParameterValidationError` unless ``params`` satisfy ``specs``.
+
+    Undeclared names first (a misspelt required param is reported as the typo it is), then the
+    declared params in declaration order.
+    """
     if not isinstance(params, Mapping):
-        raise ParameterValidationError(f"{op_id}: params must be a mapping")
+        raise ParameterValidationError(f"{op_id}: params must be a mapping, {received(params)}")
+    for name in params:
+        if name not in specs:
+            raise ParameterValidationError(
+                f"{op_id}: unknown parameter {name!r}" + did_you_mean(name, specs)
+            )
     for name, spec in specs.items():
         value = params.get(name)
         if value is None:
             if spec.required:
-                raise ParameterValidationError(f"{op_id}: missing required parameter '{name}'")
+                raise ParameterValidationError(_missing(op_id, name, params, specs))
             continue
         _check(op_id, name, value, spec)
-    for name in params:
-        if name not in specs:
-            raise ParameterValidationError(f"{op_id}: unknown parameter '{name}'")
+
+
+def _missing(
+    op_id: str, first: str, params: Mapping[str, Any], specs: Mapping[str, ParamPlan]
+) -> str:
+    """The message naming the first missing required param, and every other one after it."""
+    names = list(specs)
+    others = [
+        repr(name)
+        for name in names[names.index(first) + 1 :]
+        if specs[name].required and params.get(name) is None
+    ]
+    also = f" (also missing: {', '.join(others)})" if others else ""
+    return f"{op_id}: missing required parameter '{first}'{also}"
 
 
 def _check(op_id: str, name: str, value: Any, spec: ParamPlan) -> None:
@@ -38,7 +59,7 @@ def _check(op_id: str, name: str, value: Any, spec: ParamPlan) -> None:
             _check_string(op_id, name, value)
     elif kind == "number":
         if not is_number(value):
-            raise ParameterValidationError(f"{op_id}: parameter '{name}' must be a number")
+            raise ParameterValidationError(_wrong(op_id, name, "a number", value))
         reason = number_reason(value)
         if reason is not None:
             raise ParameterValidationError(
@@ -46,12 +67,12 @@ def _check(op_id: str, name: str, value: Any, spec: ParamPlan) -> None:
             )
     elif kind == "boolean":
         if not isinstance(value, bool):
-            raise ParameterValidationError(f"{op_id}: parameter '{name}' must be a boolean")
+            raise ParameterValidationError(_wrong(op_id, name, "a boolean", value))
     elif kind == "literal":
         if not one_of(value, spec.literals):
             allowed = ", ".join(repr(v) for v in spec.literals)
             raise ParameterValidationError(
-                f"{op_id}: parameter '{name}' must be one of [{allowed}], got {value!r}"
+                f"{op_id}: parameter '{name}' must be one of [{allowed}], {received(value)}"
             )
     elif kind == "array":
         _check_array(op_id, name, value, spec)
@@ -68,7 +89,11 @@ def _check_string(op_id: str, name: str, value: Any) -> None:
                 f"{op_id}: parameter '{name}' must be valid UTF-8 text: {bad}"
             )
     elif not isinstance(value, date):  # a datetime is a date
-        raise ParameterValidationError(f"{op_id}: parameter '{name}' must be a string")
+        raise ParameterValidationError(_wrong(op_id, name, "a string", value))
+
+
+def _wrong(op_id: str, name: str, expected: str, value: object) -> str:
+    return f"{op_id}: parameter '{name}' must be {expected}, {received(value)}"
 
 
 def one_of(value: Any, literals: tuple[Any, ...]) -> bool:
@@ -84,7 +109,7 @@ def one_of(value: Any, literals: tuple[Any, ...]) -> bool:
 
 def _check_array(op_id: str, name: str, value: Any, spec: ParamPlan) -> None:
     if not isinstance(value, (list, tuple)):
-        raise ParameterValidationError(f"{op_id}: parameter '{name}' must be an array")
+        raise ParameterValidationError(_wrong(op_id, name, "an array", value))
     for index, element in enumerate(value):
         check_element(op_id, f"{name}[{index}]", element, spec.element or {})
 
@@ -92,7 +117,7 @@ def _check_array(op_id: str, name: str, value: Any, spec: ParamPlan) -> None:
 def check_element(op_id: str, where: str, element: object, fields: Mapping[str, ParamPlan]) -> None:
     """One array element (``where`` is e.g. ``members[2]``) against its declared fields."""
     if not isinstance(element, Mapping):
-        raise ParameterValidationError(f"{op_id}: parameter '{where}' must be an object")
+        raise ParameterValidationError(_wrong(op_id, where, "an object", element))
     for field, field_spec in fields.items():
         field_value = element.get(field)
         if field_value is None:

@@ -2,7 +2,7 @@
 
 Order of work per call: look up the plan, validate params and options, run the pre-flight
 checks and decode the cursor (all before any DynamoDB call), build the request, send it, decode,
-page, hydrate; then the relation stages (Tier 2), assembled by ``_relations``.
+page, hydrate; then the relation stages (section 17), assembled by ``_relations``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 from ._client import Sender
 from ._codec import native_numbers, serialize_key
 from ._dataclass import dataclass, field
-from ._options import common_options, read_flags
+from ._options import QUERY, common_options, read_flags
 from ._params import validate_params
 from ._pipeline import fetch_page, read_plan, request_hooks
 from ._relations import assemble
@@ -67,9 +67,9 @@ class ReadOptions:
 
 
 def read_options(op_id: str, options: object, limits: RuntimeLimits) -> ReadOptions:
-    """Validate ``execute_query`` options (section 7.4); unknown keys are ignored."""
+    """Validate ``execute_query`` options (section 7.4): names, then types."""
     options, numbers, datetimes, context = common_options(
-        op_id, options, limits.numbers, limits.datetimes
+        op_id, options, limits.numbers, QUERY, limits.datetimes
     )
     limit, order, consistent = read_flags(op_id, options)
     return ReadOptions(

@@ -1,10 +1,10 @@
-"""Did-you-mean suggestions for unknown names (spec rules and catalog look-ups)."""
+"""Error-message helpers: did-you-mean for unknown names, and what a rejected value was."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["did_you_mean"]
+__all__ = ["did_you_mean", "received"]
 
 
 def did_you_mean(name: object, candidates: Iterable[str]) -> str:
@@ -17,3 +17,19 @@ def did_you_mean(name: object, candidates: Iterable[str]) -> str:
     if not close:
         return ""
     return "; did you mean " + " or ".join(repr(c) for c in close) + "?"
+
+
+def received(value: object) -> str:
+    """``"got str '10'"``: the type and a short repr of a rejected value (~60 characters).
+
+    Never raises: an int too long for ``repr`` (Python's int/str conversion limit) is shown by
+    its size.
+    """
+    try:
+        shown = repr(value)
+    except ValueError:  # an int beyond sys.get_int_max_str_digits()
+        size = value.bit_length() if isinstance(value, int) else 0
+        shown = f"<{size}-bit integer>"
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    return f"got {type(value).__name__} {shown}"

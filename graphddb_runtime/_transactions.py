@@ -20,8 +20,10 @@ from typing import Any
 
 from ._avrules import MAX_ITEM_BYTES
 from ._codec import ValueRejected, check_key_avs, item_too_large, request_size
-from ._options import common_options
+from ._options import TRANSACTION, common_options
 from ._reads import Engine
+from ._samerow import collapse_error, item_difference, where
+from ._suggest import received
 from ._templates import text
 from ._txitems import AV, Actions, Built, Number, compiled, expand, update_body
 from .errors import (
@@ -42,13 +44,15 @@ def _token(op_id: str, name: str, value: object) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not 1 <= len(value) <= 36:
-        raise ParameterValidationError(f"{op_id}: {name} must be a string of 1 to 36 characters")
+        raise ParameterValidationError(
+            f"{op_id}: {name} must be a string of 1 to 36 characters, {received(value)}"
+        )
     return value
 
 
 def transaction_token(op_id: str, options: object, client_request_token: object) -> str | None:
     """The ClientRequestToken to send, from ``options`` or the keyword (section 25.1 step 2)."""
-    checked, _, _, _ = common_options(op_id, options, "decimal")
+    checked, _, _, _ = common_options(op_id, options, "decimal", TRANSACTION)
     from_options = _token(op_id, "option 'idempotencyToken'", checked.get("idempotencyToken"))
     from_keyword = _token(op_id, "client_request_token", client_request_token)
     if from_options is not None and from_keyword is not None and from_options != from_keyword:
@@ -61,7 +65,7 @@ def transaction_token(op_id: str, options: object, client_request_token: object)
 # --- collapse (section 27) --------------------------------------------------------------------
 
 
-def collapse(items: list[Built]) -> list[Built]:
+def collapse(items: list[Built], op_id: str) -> list[Built]:
     """Group by target (first-seen order) and resolve every group to at most one item.
 
     An item with ``copies`` > 1 (a compact expansion) counts as that many identical members.
@@ -72,7 +76,7 @@ def collapse(items: list[Built]) -> list[Built]:
             if item.copies == 1:
                 out.append(item)
             else:
-                resolved = _resolve([item])
+                resolved = _resolve([item], op_id)
                 if resolved is not None:
                     out.append(resolved)
         return out
@@ -81,13 +85,13 @@ def collapse(items: list[Built]) -> list[Built]:
         by_target.setdefault(item.target, []).append(item)
     out = []
     for members in by_target.values():
-        resolved = _resolve(members)
+        resolved = _resolve(members, op_id)
         if resolved is not None:
             out.append(resolved)
     return out
 
 
-def _resolve(members: list[Built]) -> Built | None:
+def _resolve(members: list[Built], op_id: str) -> Built | None:
     """Section 27: the one item a group of same-row members becomes, or None."""
     if len(members) == 1:  # one item, or one compact item standing for its copies
         count, kinds = members[0].copies, {members[0].type}
@@ -96,21 +100,126 @@ def _resolve(members: list[Built]) -> Built | None:
     if count == 1:
         return members[0]
     if kinds == {"Delete", "Put"}:
-        return None  # a swap that resolved to the same key is a net no-op
+        _check_swap(members, op_id)
+        return None  # a swap of a row onto itself that writes nothing: a net no-op
     if kinds == {"Put", "Update"}:
-        raise TransactionCollapseError(
+        raise _failure(
+            members,
             "a derived counter (increment) resolves to the SAME item as the entity write at "
-            "runtime; a Put+Update on one row is unsupported"
+            "runtime; a Put+Update on one row is unsupported",
         )
     if kinds == {"Update"}:
         return _merge(members)
     if kinds in ({"Put"}, {"Delete"}):
+        _check_identical(members, count, op_id)
         first = members[0]
         return first if first.copies == 1 else dataclasses.replace(first, copies=1)
-    raise TransactionCollapseError(
+    raise _failure(
+        members,
         f"{count} transaction items resolve to the same physical row with an "
-        f"unsupported op combination ({'+'.join(sorted(kinds))})"
+        f"unsupported op combination ({'+'.join(sorted(kinds))})",
     )
+
+
+def _key_of(item: Built) -> dict[str, AV]:
+    """The row's key: ``Key``, or the key attributes of a Put's ``Item`` (``PK``[, ``SK``])."""
+    body = item.body
+    if "Key" in body:
+        return dict(body["Key"])
+    put = body["Item"]
+    return {attr: put[attr] for attr in ("PK", "SK")[: (len(item.target) - 1) // 2]}
+
+
+def _failure(members: list[Built], message: str) -> TransactionCollapseError:
+    """A collapse error with the group's origins and row (section 13.1)."""
+    target = {"table": members[0].target[0], "key": _key_of(members[0])}
+    return TransactionCollapseError(message, items=[m.origin for m in members], target=target)
+
+
+def _located(
+    members: list[Built], op_id: str, headline: str, pair: tuple[Built, Built], detail: str
+) -> TransactionCollapseError:
+    first = members[0]
+    return collapse_error(
+        op_id,
+        headline,
+        (pair[0].origin, pair[1].origin),
+        detail,
+        [m.origin for m in members],
+        (first.target[0], _key_of(first)),
+    )
+
+
+def _conditions(body: dict[str, Any]) -> tuple[Any, ...]:
+    return (
+        body.get("ConditionExpression"),
+        body.get("ExpressionAttributeNames"),
+        body.get("ExpressionAttributeValues"),
+    )
+
+
+def _check_identical(members: list[Built], count: int, op_id: str) -> None:
+    """Several Puts, or several Deletes, of one row: identical ones become one, else an error.
+
+    Puts compare everything sent (the Item as encoded AttributeValues, and the condition);
+    Deletes of one row compare their conditions. Copies of one compact item are identical.
+    """
+    first = members[0]
+    for member in members[1:]:
+        if first.type == "Put":
+            if member.body == first.body:
+                continue
+            names = (where(first.origin), where(member.origin))
+            detail = item_difference(first.body["Item"], member.body["Item"], names)
+            if detail is None:
+                a = first.body.get("ConditionExpression")
+                b = member.body.get("ConditionExpression")
+                detail = "their conditions differ" + (f" ({a!r} vs {b!r})" if a != b else "")
+            raise _located(
+                members,
+                op_id,
+                f"{count} Puts on the same row with different content",
+                (first, member),
+                detail,
+            )
+        if _conditions(member.body) != _conditions(first.body):
+            raise _located(
+                members,
+                op_id,
+                f"{count} Deletes of the same row with different conditions",
+                (first, member),
+                "only one can be sent, and dropping a condition would ignore it",
+            )
+
+
+def _check_swap(members: list[Built], op_id: str) -> None:
+    """A Delete and a Put of one row (a swap whose old and new keys are equal): dropped only
+    when that is a no-op, that is when every Put writes nothing but the key and no Delete
+    carries a condition."""
+    keys = (len(members[0].target) - 1) // 2  # the number of table key attributes
+    delete = next(m for m in members if m.type == "Delete")
+    put = next(m for m in members if m.type == "Put")
+    for member in members:
+        if member.type == "Put" and len(member.body["Item"]) > keys:
+            content = [a for a in member.body["Item"] if a not in ("PK", "SK")[:keys]]
+            shown = ", ".join(repr(a) for a in content[:3]) + (", ..." if len(content) > 3 else "")
+            raise _located(
+                members,
+                op_id,
+                "a Delete and a Put of the same row",
+                (delete, member),
+                f"the Put writes {shown} besides the key, which dropping both would lose "
+                "(a swap onto the same key is dropped only when the Put writes nothing but "
+                "the key)",
+            )
+        if member.type == "Delete" and "ConditionExpression" in member.body:
+            raise _located(
+                members,
+                op_id,
+                "a Delete and a Put of the same row",
+                (member, put),
+                "the Delete carries a condition, which dropping both would ignore",
+            )
 
 
 def _merge(members: list[Built]) -> Built:
@@ -122,14 +231,15 @@ def _merge(members: list[Built]) -> Built:
         actions = member.actions
         assert actions is not None
         if actions.collection:
-            raise TransactionCollapseError(
-                "cannot merge a maintain collection update with another update of the same row"
+            raise _failure(
+                members,
+                "cannot merge a maintain collection update with another update of the same row",
             )
         # Repeating a member's SETs changes nothing (same attributes, equal AVs); its ADDs and
         # its condition count once per copy.
         for attr, av in actions.sets:
             if attr in sets and sets[attr] != av:
-                raise TransactionCollapseError(f"conflicting SET of '{attr}' on the same row")
+                raise _failure(members, f"conflicting SET of '{attr}' on the same row")
             sets.setdefault(attr, av)
         for attr, number in actions.adds:
             adds[attr] = _add(adds.get(attr), number, member.copies)
@@ -137,10 +247,12 @@ def _merge(members: list[Built]) -> Built:
             conditions.extend([actions.condition] * member.copies)
     both = [attr for attr in sets if attr in adds] if sets and adds else []
     if both:
-        raise TransactionCollapseError(f"'{both[0]}' is both SET and ADDed on the same row")
+        raise _failure(members, f"'{both[0]}' is both SET and ADDed on the same row")
     if len(conditions) > 1:
-        raise TransactionCollapseError(
-            f"{len(conditions)} updates of the same row carry conditions; at most one can be merged"
+        raise _failure(
+            members,
+            f"{len(conditions)} updates of the same row carry conditions; at most one can be "
+            "merged",
         )
     condition = conditions[0] if conditions else None
     names: dict[str, str] = {}
@@ -258,7 +370,12 @@ def build_transaction(
 ) -> list[Built]:
     """Expanded, collapsed and pre-flighted items (the request is ``[{type: body}, ...]``)."""
     program = compiled(engine, plan)
-    items = collapse(expand(engine, plan, params, compact=True))
+    try:
+        items = collapse(expand(engine, plan, params, compact=True), plan.id)
+    except TransactionCollapseError:
+        # A compact item counts its copies without their origins: name every member.
+        collapse(expand(engine, plan, params), plan.id)
+        raise
     if items:
         preflight(plan, items, engine.limits, sized=True, keys=program.keys)
     return items

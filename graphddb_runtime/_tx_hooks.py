@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._codec import deserialize_item
 from ._dataclass import dataclass
-from ._options import common_options
+from ._options import TRANSACTION, common_options
 from ._params import check_element, check_param
 from ._transactions import (
     build_transaction,
@@ -73,7 +73,7 @@ def execute_transaction(
     program.validate(params)
     assert isinstance(params, Mapping)
     token = transaction_token(plan.id, options, client_request_token)
-    _, _, _, context = common_options(plan.id, options, engine.limits.numbers)
+    _, _, _, context = common_options(plan.id, options, engine.limits.numbers, TRANSACTION)
     if not build_transaction(engine, plan, params):
         return  # zero items: no hook and no call (section 40 step 1)
     shared = dict(context or {})
@@ -98,7 +98,7 @@ def execute_transaction(
     for ctx in logical:
         for hook in hooks.before:
             hook(ctx)
-    items = collapse([_rebuild(engine, plan, op, params) for op in ops])
+    items = collapse([_rebuild(engine, plan, op, params) for op in ops], plan.id)
     if not items:
         return
     preflight(plan, items, engine.limits, keys=compiled(engine, plan).keys)

@@ -42,13 +42,18 @@ class Source:
         self._helpers = frozenset(helpers)
         self.lines: list[str] = []
         self.depth = 0
-        self._constants: dict[tuple[type, Any], str] = {}
+        self._constants: dict[tuple[type, str, Any], str] = {}
         self._counters: dict[str, int] = {}
 
     def const(self, value: Any, prefix: str = "_k") -> str:
-        """The global name under which the generated code sees ``value``."""
+        """The global name under which the generated code sees ``value``.
+
+        Values are shared only when they are the same constant: equal, of the same type and
+        with the same ``repr``, so ``-0.0`` and ``0.0`` (or ``Decimal("1.0")`` and
+        ``Decimal("1")``, ``(1,)`` and ``(True,)``), which are equal, each keep their own.
+        """
         try:
-            key = (type(value), value)
+            key = (type(value), repr(value), value)
             known = self._constants.get(key)
         except TypeError:  # unhashable (a list literal): never shared
             key, known = None, None

@@ -7,7 +7,7 @@ from typing import Any
 
 from ._client import Sender
 from ._codec import native_numbers
-from ._options import common_options
+from ._options import COMMAND, common_options
 from ._params import validate_params
 from ._reads import Engine
 from ._requests import delete_request, put_request, update_request
@@ -33,7 +33,7 @@ def _options(
     """``(returnValues, numbers, datetimes, context)`` after validating the options of 10.5."""
     limits = engine.limits
     checked, numbers, datetimes, context = common_options(
-        plan.id, options, limits.numbers, limits.datetimes
+        plan.id, options, limits.numbers, COMMAND, limits.datetimes
     )
     return_values = checked.get("returnValues")
     if return_values is not None:

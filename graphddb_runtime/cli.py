@@ -80,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     validate.add_argument("--json", action="store_true", help="machine-readable output")
     validate.set_defaults(run=_validate)
     demo = commands.add_parser(
-        "demo", help="run the worked example on an embedded DynamoDB (needs the dev extra)"
+        "demo", help="run the worked example on an embedded DynamoDB (needs the demo extra)"
     )
     demo.set_defaults(run=_demo)
     schema = commands.add_parser("schema", help="print a shipped JSON Schema")

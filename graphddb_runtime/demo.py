@@ -1,6 +1,6 @@
-"""``graphddb-runtime demo``: the worked example of docs/format.md section 43 on an embedded DynamoDB.
+"""``graphddb-runtime demo``: the worked example (docs/format.md section 43) on embedded DynamoDB.
 
-Starts moto's DynamoDB in process (a dev dependency: ``pip install 'graphddb-runtime[dev]'``),
+Starts moto's DynamoDB in process (the demo extra: ``pip install 'graphddb-runtime[demo]'``),
 creates the tables the bundled manifest needs, seeds the rows of section 43.3, and runs every
 access pattern, printing a one-line request summary and the result.
 """
@@ -151,7 +151,7 @@ TRANSACTIONS: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
 ]
 
 
-#: Contract methods (Tier 5): ``(contract, method, key_or_keys, params)``.
+#: Contract methods: ``(contract, method, key_or_keys, params)``.
 CONTRACTS: list[tuple[str, str, Any, dict[str, Any] | None]] = [
     ("GroupById", "get", {"groupId": "eng"}, None),
     ("GroupById", "get", [{"groupId": "eng"}, {"groupId": "nope"}, {"groupId": "eng"}], None),
@@ -208,7 +208,7 @@ def run_demo(out: Callable[[str], None] = print) -> int:
         import boto3  # noqa: PLC0415
         from moto import mock_aws  # noqa: PLC0415
     except ImportError:
-        out("the demo needs moto: pip install 'graphddb-runtime[dev]'")
+        out("the demo needs moto: pip install 'graphddb-runtime[demo]'")
         return 2
     manifest, operations = example_spec()
     mapping = {"AppTable": TABLE}

@@ -15,12 +15,12 @@ builtin, the new class also inherits that builtin so existing ``except`` clauses
     │   ├── UnboundParameterError(ParameterValidationError, KeyError)
     │   └── CursorError(ParameterValidationError)
     ├── LimitExceededError                              always raised before any call
-    ├── TransactionCollapseError(GraphDDBError, ValueError)
-    ├── OperationExecutionError                         a DynamoDB call failed
+    ├── TransactionCollapseError(GraphDDBError, ValueError)   .items, .target
+    ├── OperationExecutionError                         a call failed; .unprocessed, .unknown
     │   ├── ConditionFailedError
     │   ├── TransactionCanceledError                    .reasons
     │   ├── ThrottledError
-    │   └── BatchIncompleteError                        .unprocessed
+    │   └── BatchIncompleteError                        retries exhausted
     ├── HydrationError                                  invalid ISO-8601 datetime/date value
     └── MultiOperationNotSupportedError                 exported for compatibility; never raised
 """
@@ -67,7 +67,8 @@ class SpecIssue:
     """One problem found in the spec files.
 
     ``pointer`` is an RFC 6901 JSON pointer into ``file`` (``""`` is the document root);
-    ``rule`` is the rule id of docs/format.md section 42; ``severity`` is ``"error"`` or ``"advisory"``.
+    ``rule`` is the rule id of docs/format.md section 42; ``severity`` is ``"error"`` or
+    ``"advisory"``.
     """
 
     file: str
@@ -141,8 +142,30 @@ class LimitExceededError(GraphDDBError):
     """A RuntimeLimits bound, transaction cap or size limit is violated (before any call)."""
 
 
+#: Where a built write came from: (spec item index, forEach element index), or, for a
+#: contract ``parallel`` batch, (None, index in the key array).
+Origin = tuple[int | None, int | None]
+
+
 class TransactionCollapseError(GraphDDBError, ValueError):
-    """Several transaction items target one row in a combination that cannot be collapsed."""
+    """Several writes target one row in a combination that cannot be collapsed: items of one
+    transaction, or requests of one BatchWriteItem (docs/format.md sections 27 and 21.2).
+
+    ``items`` lists the origins of the writes of that row, in expansion order (see
+    :data:`Origin`); ``target`` is ``{"table": <physical>, "key": <AV key>}``. Both are empty
+    (``()``, ``None``) only for the pre-flight's invariant check.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        items: Iterable[Origin] = (),
+        target: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.items: tuple[Origin, ...] = tuple(items)
+        self.target = target
 
 
 class OperationExecutionError(GraphDDBError):
@@ -151,6 +174,12 @@ class OperationExecutionError(GraphDDBError):
     ``original`` is the botocore exception (or ``None``), ``code`` the DynamoDB error code,
     ``operation_id`` the query/command/transaction id (or ``"<Contract>.<method>"``) and
     ``request_id`` the AWS request id when the response carried one.
+
+    When BatchGetItem or BatchWriteItem work fails part-way (docs/format.md section 21.3),
+    ``unprocessed`` lists every key (``{"table": <physical>, "key": <AV key>}``) or request
+    (``{"table": ..., "request": <PutRequest or DeleteRequest>}``) known not to be done, and
+    ``unknown`` every write request whose outcome is unknown (its call failed in a way that
+    may or may not have applied it). Both are ``()`` for any other call.
     """
 
     def __init__(
@@ -161,12 +190,16 @@ class OperationExecutionError(GraphDDBError):
         code: str | None = None,
         operation_id: str | None = None,
         request_id: str | None = None,
+        unprocessed: Iterable[Mapping[str, Any]] = (),
+        unknown: Iterable[Mapping[str, Any]] = (),
     ) -> None:
         super().__init__(message)
         self.original = original
         self.code = code
         self.operation_id = operation_id
         self.request_id = request_id
+        self.unprocessed: tuple[Mapping[str, Any], ...] = tuple(unprocessed)
+        self.unknown: tuple[Mapping[str, Any], ...] = tuple(unknown)
 
 
 class ConditionFailedError(OperationExecutionError):
@@ -219,10 +252,12 @@ class BatchIncompleteError(OperationExecutionError):
         message: str,
         *,
         unprocessed: Iterable[Mapping[str, Any]] = (),
+        unknown: Iterable[Mapping[str, Any]] = (),
         operation_id: str | None = None,
     ) -> None:
-        super().__init__(message, operation_id=operation_id)
-        self.unprocessed: tuple[Mapping[str, Any], ...] = tuple(unprocessed)
+        super().__init__(
+            message, operation_id=operation_id, unprocessed=unprocessed, unknown=unknown
+        )
 
 
 class HydrationError(GraphDDBError):

@@ -29,6 +29,7 @@ from typing import Any
 
 from ._templates import Template
 from .spec import load_spec
+from .spec.catalog import check_table_mapping, physical_tables
 from .spec.plans import Catalog, EntityPlan
 
 __all__ = ["create_tables", "moto_server", "table_definitions"]
@@ -44,8 +45,9 @@ def _attribute_type(templates: list[tuple[EntityPlan, Template]]) -> str:
 def table_definitions(
     catalog: Catalog, table_mapping: Mapping[str, str] | None = None
 ) -> list[dict[str, Any]]:
-    """``create_table`` kwargs for every logical table of ``catalog``."""
-    mapping = table_mapping or {}
+    """``create_table`` kwargs for every logical table of ``catalog`` that entities live on,
+    named as the runtime names it (``table_mapping``, else ``physicalName``; section 15.6)."""
+    physical = physical_tables(catalog, check_table_mapping(table_mapping))
     definitions = []
     for name, schema in catalog.tables.items():
         templates: dict[str, list[tuple[EntityPlan, Template]]] = {}
@@ -76,7 +78,7 @@ def table_definitions(
                 }
             )
         definition: dict[str, Any] = {
-            "TableName": mapping.get(name, name),
+            "TableName": physical[name],
             "AttributeDefinitions": [
                 {"AttributeName": a, "AttributeType": _attribute_type(templates.get(a, []))}
                 for a in attributes

@@ -1,4 +1,4 @@
-"""Middleware: registration, hook look-up, ordering, recovery and contexts (docs/format.md 35-37, 41).
+"""Middleware: registration, hook look-up, ordering, recovery, contexts (docs/format.md 35-37, 41).
 
 A middleware is a ``dict`` or any object whose attributes form this tree (leaves are callables;
 missing levels, extra keys and non-callable leaves are ignored)::

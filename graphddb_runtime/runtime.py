@@ -10,10 +10,12 @@ from typing import Any
 
 from . import _contract_reads, _contract_writes, _reads, _transactions, _tx_hooks, _writes
 from ._client import Sender
+from ._suggest import received
 from .errors import ConfigurationError, SpecIssue
 from .limits import RuntimeLimits
 from .middleware import MiddlewareRegistry, MiddlewareRuntime, WriteRuntime
 from .spec import load_spec
+from .spec.catalog import check_table_mapping, physical_tables
 
 __all__ = ["GraphDDBRuntime"]
 
@@ -28,7 +30,7 @@ class GraphDDBRuntime:
     instance is immutable afterwards and may be shared across threads.
     """
 
-    __slots__ = ("_engine", "_issues", "_middleware")
+    __slots__ = ("_engine", "_issues", "_middleware", "_table_mapping")
 
     def __init__(
         self,
@@ -42,14 +44,23 @@ class GraphDDBRuntime:
         cursor_secret: str | bytes | None = None,
         sleep: Callable[[float], None] | None = None,
     ) -> None:
-        _check_arguments(table_mapping, limits, cursor_secret, sleep)
+        mapping = _check_arguments(
+            dynamodb_client,
+            table_mapping=table_mapping,
+            limits=limits,
+            strict=strict,
+            cursor_secret=cursor_secret,
+            sleep=sleep,
+        )
         loaded = load_spec(manifest_path, operations_path, strict=strict)
         self._issues: tuple[SpecIssue, ...] = loaded.issues
+        self._table_mapping = MappingProxyType(mapping)
         self._engine = _reads.Engine(
             catalog=loaded.catalog,
             sender=Sender(dynamodb_client),
             limits=limits if limits is not None else RuntimeLimits(),
-            tables=MappingProxyType(dict(table_mapping or {})),
+            # logical -> physical for every logical table, resolved once (section 15.6)
+            tables=MappingProxyType(physical_tables(loaded.catalog, mapping)),
             cursor_secret=(
                 cursor_secret.encode("utf-8") if isinstance(cursor_secret, str) else cursor_secret
             ),
@@ -65,8 +76,8 @@ class GraphDDBRuntime:
 
     @property
     def table_mapping(self) -> dict[str, str]:
-        """A copy of the logical -> physical table mapping."""
-        return dict(self._engine.tables)
+        """A copy of the ``table_mapping`` argument (logical -> physical)."""
+        return dict(self._table_mapping)
 
     @property
     def spec_issues(self) -> tuple[SpecIssue, ...]:
@@ -207,20 +218,34 @@ def _run_transaction(
 
 
 def _check_arguments(
-    table_mapping: object, limits: object, cursor_secret: object, sleep: object
-) -> None:
-    if table_mapping is not None and not (
-        isinstance(table_mapping, Mapping)
-        and all(isinstance(k, str) and isinstance(v, str) for k, v in table_mapping.items())
-    ):
-        raise ConfigurationError("table_mapping must be None or a mapping of str to str")
-    if limits is not None and not isinstance(limits, RuntimeLimits):
+    client: object,
+    *,
+    table_mapping: object,
+    limits: object,
+    strict: object,
+    cursor_secret: object,
+    sleep: object,
+) -> dict[str, str]:
+    """Section 2.1 step 1: every argument's type; the ``table_mapping`` as a plain dict."""
+    if client is None:
+        raise ConfigurationError("dynamodb_client must be a boto3 DynamoDB client, got None")
+    if hasattr(client, "Table") and not hasattr(client, "get_item"):
         raise ConfigurationError(
-            f"limits must be None or a RuntimeLimits, got {type(limits).__name__}"
+            "dynamodb_client must be a low-level client (boto3.client('dynamodb')), not a "
+            "boto3 resource; pass resource.meta.client"
         )
+    mapping = check_table_mapping(table_mapping)
+    if limits is not None and not isinstance(limits, RuntimeLimits):
+        raise ConfigurationError(f"limits must be None or a RuntimeLimits, {received(limits)}")
+    if not isinstance(strict, bool):
+        raise ConfigurationError(f"strict must be a bool, {received(strict)}")
     if cursor_secret is not None and not (
         isinstance(cursor_secret, (str, bytes)) and cursor_secret
     ):
-        raise ConfigurationError("cursor_secret must be None, a non-empty str or non-empty bytes")
+        raise ConfigurationError(  # the value is a secret: name its type only
+            "cursor_secret must be None, a non-empty str or non-empty bytes, got "
+            + type(cursor_secret).__name__
+        )
     if sleep is not None and not callable(sleep):
-        raise ConfigurationError("sleep must be None or a callable")
+        raise ConfigurationError(f"sleep must be None or a callable, {received(sleep)}")
+    return mapping

@@ -4,7 +4,8 @@ It understands exactly the request shapes the runtime sends for reads (GetItem, 
 equality partition condition and an optional ``=`` / ``begins_with`` / ``between`` sort
 condition, ``attribute_exists`` filters, BatchGetItem with a projection), records every call,
 tracks how many calls are in flight, and lets a test inject latency, failures and unprocessed
-keys per call. It is thread-safe.
+keys per call. It is thread-safe. :class:`Recorder` is the minimal alternative: any method, an
+empty (or scripted) answer, every call recorded.
 """
 
 from __future__ import annotations
@@ -190,3 +191,29 @@ class FakeDynamo:
             return response
         finally:
             self._leave()
+
+
+class Recorder:
+    """A duck-typed client: records every call and answers each method from a script."""
+
+    def __init__(self, responses: dict[str, dict[str, Any]] | None = None) -> None:
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.responses = responses or {}
+
+    def __getattr__(self, method: str) -> Any:
+        def call(**kwargs: Any) -> dict[str, Any]:
+            self.calls.append((method, kwargs))
+            return self.responses.get(method, {})
+
+        return call
+
+    def tables(self) -> set[str]:
+        """Every table name sent: TableName, RequestItems keys, TransactItems' TableNames."""
+        names: set[str] = set()
+        for _, kwargs in self.calls:
+            if "TableName" in kwargs:
+                names.add(kwargs["TableName"])
+            names.update(kwargs.get("RequestItems", {}))
+            for item in kwargs.get("TransactItems", []):
+                names.update(body["TableName"] for body in item.values())
+        return names

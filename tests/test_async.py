@@ -151,7 +151,7 @@ def fresh_runtime() -> Iterator[Callable[[], GraphDDBRuntime]]:
         )
         create_tables(client, MANIFEST)
         client.put_item(
-            TableName="AppTable",
+            TableName="app-prod",  # the manifest's physicalName (section 15.6)
             Item={
                 "PK": {"S": "GROUP#eng"},
                 "SK": {"S": "META"},
@@ -193,8 +193,8 @@ def test_every_twin_returns_what_the_sync_method_returns(
 
 
 def _slow_runtime(latency: float) -> tuple[GraphDDBRuntime, FakeDynamo]:
-    fake = FakeDynamo({"AppTable": (("PK", "SK"), {"GSI1": ("GSI1PK", "GSI1SK")})})
-    fake.put("AppTable", {"PK": {"S": "USER#u1"}, "SK": {"S": "PROFILE"}, "userId": {"S": "u1"}})
+    fake = FakeDynamo({"app-prod": (("PK", "SK"), {"GSI1": ("GSI1PK", "GSI1SK")})})
+    fake.put("app-prod", {"PK": {"S": "USER#u1"}, "SK": {"S": "PROFILE"}, "userId": {"S": "u1"}})
     fake.delay = lambda method, kwargs: latency
     return GraphDDBRuntime(fake, MANIFEST, OPERATIONS), fake
 

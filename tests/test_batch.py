@@ -30,6 +30,7 @@ from graphddb_runtime.errors import (
     BatchIncompleteError,
     OperationExecutionError,
     ThrottledError,
+    TransactionCollapseError,
 )
 from graphddb_runtime.limits import RuntimeLimits
 
@@ -240,21 +241,54 @@ def test_key_identity_of_binary_and_of_an_item_with_extra_attributes() -> None:
     assert hash(key_identity(item, KEY_ATTRS)) == hash(key_identity(key(7), KEY_ATTRS))
 
 
-def test_collapse_writes_keeps_the_last_request_per_key() -> None:
+def test_collapse_writes_keeps_identical_requests_once_at_the_first_position() -> None:
     five = {"pk": {"S": "A"}, "sk": {"N": "5"}}
     five_dot_zero = {"pk": {"S": "A"}, "sk": {"N": "5.0"}}
     other = {"pk": {"S": "A"}, "sk": {"S": "5"}}  # S "5" is a different key
     requests = [
-        {"PutRequest": {"Item": {**five, "v": {"S": "first"}}}},
+        {"DeleteRequest": {"Key": five}},
         {"PutRequest": {"Item": {**other, "v": {"S": "other"}}}},
-        {"PutRequest": {"Item": {**five_dot_zero, "v": {"S": "second"}}}},
-        {"DeleteRequest": {"Key": five_dot_zero}},
+        {"DeleteRequest": {"Key": five_dot_zero}},  # the same row: the same Delete
+        {"PutRequest": {"Item": {**other, "v": {"S": "other"}}}},
     ]
-    collapsed = collapse_writes(requests, ["pk", "sk"])
-    assert len(collapsed) == 2
-    assert {"DeleteRequest": {"Key": five_dot_zero}} in collapsed
-    assert requests[1] in collapsed
-    assert collapse_writes([], ["pk"]) == []
+    collapsed = collapse_writes(requests, ["pk", "sk"], op_id=OP, table=TABLE)
+    assert collapsed == requests[:2]
+    assert collapse_writes([], ["pk"], op_id=OP, table=TABLE) == []
+
+
+@pytest.mark.parametrize(
+    ("second", "detail"),
+    [
+        (
+            {"PutRequest": {"Item": {"pk": {"S": "A"}, "sk": {"N": "5.0"}, "v": {"S": "x"}}}},
+            "attribute 'sk' differs (N '5' vs N '5.0')",
+        ),
+        (
+            {"PutRequest": {"Item": {"pk": {"S": "A"}, "sk": {"N": "5"}, "v": {"N": "-0.0"}}}},
+            "attribute 'v' differs (N '0.0' vs N '-0.0')",
+        ),
+        (
+            {"PutRequest": {"Item": {"pk": {"S": "A"}, "sk": {"N": "5"}}}},
+            "attribute 'v' is only in keys[0]",
+        ),
+        (
+            {"DeleteRequest": {"Key": {"pk": {"S": "A"}, "sk": {"N": "5"}}}},
+            "keys[0] puts the row and keys[1] deletes it",
+        ),
+    ],
+)
+def test_collapse_writes_raises_on_different_requests_for_one_key(
+    second: dict[str, Any], detail: str
+) -> None:
+    first = {"PutRequest": {"Item": {"pk": {"S": "A"}, "sk": {"N": "5"}, "v": {"N": "0.0"}}}}
+    with pytest.raises(TransactionCollapseError) as caught:
+        collapse_writes([first, second], ["pk", "sk"], op_id=OP, table=TABLE)
+    assert str(caught.value) == (
+        f"{OP}: different writes of the same row in one BatchWriteItem: keys[0] and keys[1] "
+        f"(table '{TABLE}', key pk='A', sk=5); {detail}; BatchWriteItem cannot carry two "
+        "requests for one key"
+    )
+    assert caught.value.items == ((None, 0), (None, 1))
 
 
 # --- backoff_delay ----------------------------------------------------------------------------
@@ -692,38 +726,38 @@ def test_batch_write_of_no_requests_makes_no_call() -> None:
     assert client.calls == []
 
 
-def test_batch_write_collapses_same_key_requests_to_the_last() -> None:
+def test_batch_write_sends_identical_same_key_requests_once() -> None:
     same_a = {"pk": {"S": "A"}, "sk": {"N": "5"}}
     same_b = {"pk": {"S": "A"}, "sk": {"N": "5.0"}}
     requests = [
-        {"PutRequest": {"Item": {**same_a, "v": {"S": "1"}}}},
+        {"DeleteRequest": {"Key": same_a}},
         put(1),
         {"DeleteRequest": {"Key": same_b}},
         put(2, "first"),
-        put(2, "second"),
+        put(2, "first"),
     ]
     client = FakeClient()
     write(client, requests, batching())
 
     assert len(client.calls) == 1
-    sent = client.write_requests()[0]
-    assert len(sent) == 3
-    assert {"DeleteRequest": {"Key": same_b}} in sent
-    assert not any("PutRequest" in r and request_ident(r) == ident(same_a) for r in sent)
-    assert put(2, "second") in sent
-    assert put(2, "first") not in sent
-    assert put(1) in sent
+    assert client.write_requests()[0] == [requests[0], put(1), put(2, "first")]
+
+
+def test_batch_write_different_same_key_requests_raise_before_any_call() -> None:
+    client = FakeClient()
+    with pytest.raises(TransactionCollapseError):
+        write(client, [put(1), put(2, "first"), put(2, "second")], batching())
+    assert client.calls == []
 
 
 def test_batch_write_collapses_before_chunking() -> None:
     # 30 requests on 25 distinct keys fit in one call once collapsed.
-    requests = [put(i) for i in range(25)] + [delete(i) for i in range(5)]
+    requests = [put(i) for i in range(25)] + [put(i) for i in range(5)]
     client = FakeClient()
     write(client, requests, batching())
     assert len(client.calls) == 1
     sent = client.write_requests()[0]
-    assert len(sent) == 25
-    assert [r for r in sent if "DeleteRequest" in r] == [delete(i) for i in range(5)]
+    assert sent == [put(i) for i in range(25)]
 
 
 @pytest.mark.parametrize("rounds", [1, 2, 4, 7])

@@ -1,4 +1,4 @@
-"""Contracts (docs/format.md Tier 5, sections 30-34) on a recording fake and on botocore's Stubber.
+"""Contracts (docs/format.md sections 30-34) on a recording fake and on botocore's Stubber.
 
 Spec: ``tests/specs/contracts`` (the section 43 example plus the contracts listed in its
 ``operations.json``). Every request is compared with ``==``; "no call" means the fake recorded
@@ -37,6 +37,7 @@ from graphddb_runtime import (
     RuntimeLimits,
     ThrottledError,
     TransactionCanceledError,
+    TransactionCollapseError,
     decode_cursor,
     decode_per_key_cursor,
     encode_cursor,
@@ -236,7 +237,7 @@ def test_the_contract_spec_loads_strictly_without_issues() -> None:
             "UserCommands",
             "disable",
             "contract 'UserCommands' is a 'command' contract; execute_query_method only runs "
-            "query contracts",
+            "query contracts; use execute_command_method",
         ),
         ("GroupById", "list", "contract 'GroupById' has no query method 'list'. Available: get"),
         (
@@ -263,7 +264,7 @@ def test_query_method_resolution_errors(
             "GroupById",
             "get",
             "contract 'GroupById' is a 'query' contract; execute_command_method only runs "
-            "command contracts",
+            "command contracts; use execute_query_method",
         ),
         (
             "MembershipCommands",
@@ -332,16 +333,40 @@ def test_wrongly_typed_retrieval_options_raise_before_any_call(
     assert fake.calls == []
 
 
+QUERY_METHOD_OPTIONS = (
+    "'after', 'consistentRead', 'context', 'datetimes', 'limit', 'numbers', 'order'"
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "suggestion"),
+    [
+        ("cursor", "; did you mean 'after'?"),  # a pager that sent 'cursor' looped on page 1
+        ("Limit", "; did you mean 'limit'?"),
+        ("ConsistentRead", "; did you mean 'consistentRead'?"),
+        ("consistent_read", "; did you mean 'consistentRead'?"),
+        ("scanIndexForward", "; did you mean 'order'?"),
+        ("ExclusiveStartKey", "; did you mean 'after'?"),
+        ("idempotencyToken", "; accepted options: " + QUERY_METHOD_OPTIONS),
+        ("foo", "; accepted options: " + QUERY_METHOD_OPTIONS),
+    ],
+)
 @pytest.mark.parametrize(("contract", "method", "key"), CALL_FORMS, ids=["point", "array", "range"])
-def test_unknown_retrieval_options_are_ignored(
-    fake: Fake, contract: str, method: str, key: Any
+def test_unknown_retrieval_options_raise_before_any_call(
+    rt: GraphDDBRuntime,
+    fake: Fake,
+    *,
+    contract: str,
+    method: str,
+    key: Any,
+    name: str,
+    suggestion: str,
 ) -> None:
-    plain = _rt(fake).execute_query_method(contract, method, key)
-    plain_calls = list(fake.calls)
-    fake.calls.clear()
-    extra = {"foo": object(), "cursor": 123, "Limit": "x", "scanIndexForward": "no"}
-    assert _rt(fake).execute_query_method(contract, method, key, extra) == plain
-    assert fake.calls == plain_calls
+    # Section 31.2: 0.5.x ignored unknown keys, so {"Limit": 1} read a full page.
+    with pytest.raises(ParameterValidationError) as caught:
+        rt.execute_query_method(contract, method, key, {name: 1})
+    assert str(caught.value) == f"{contract}.{method}: unknown option {name!r}{suggestion}"
+    assert fake.calls == []
 
 
 def test_valid_options_of_every_kind_are_accepted(rt: GraphDDBRuntime, fake: Fake) -> None:
@@ -1487,7 +1512,7 @@ def test_op_mode_validation_and_errors_are_those_of_execute_command(
     with pytest.raises(ParameterValidationError) as caught:
         rt.execute_command_method("UserCommands", "disable", {"userId": "u1"}, {"status": "gone"})
     assert str(caught.value) == (
-        "disableUser: parameter 'status' must be one of ['disabled'], got 'gone'"
+        "disableUser: parameter 'status' must be one of ['disabled'], got str 'gone'"
     )
     assert fake.calls == []
     error = _client_error("ConditionalCheckFailedException", "UpdateItem", "The conditional failed")
@@ -1915,14 +1940,14 @@ def test_coalesced_put_is_one_batch_write_without_read_back(
     ]
 
 
-def test_coalesced_duplicate_keys_collapse_to_the_last_request(
+def test_coalesced_identical_duplicate_keys_are_sent_once_at_the_first_position(
     rt: GraphDDBRuntime, fake: Fake
 ) -> None:
     result = rt.execute_command_method(
         "MembershipCommands",
         "add",
         [
-            {"userId": "carol", "role": "member"},
+            {"userId": "carol", "role": "admin"},
             {"userId": "erin", "role": "member"},
             {"userId": "carol", "role": "admin"},
         ],
@@ -1934,6 +1959,32 @@ def test_coalesced_duplicate_keys_collapse_to_the_last_request(
         {"PutRequest": {"Item": _membership_item("eng", "carol", "admin")}},
         {"PutRequest": {"Item": _membership_item("eng", "erin", "member")}},
     ]
+
+
+def test_coalesced_different_requests_on_one_key_raise_before_any_call(
+    rt: GraphDDBRuntime, fake: Fake
+) -> None:
+    # section 21.2 item 2: keeping one of them would drop the other's role silently
+    with pytest.raises(TransactionCollapseError) as caught:
+        rt.execute_command_method(
+            "MembershipCommands",
+            "add",
+            [
+                {"userId": "carol", "role": "member"},
+                {"userId": "erin", "role": "member"},
+                {"userId": "carol", "role": "admin"},
+            ],
+            {"groupId": "eng", "joinedAt": JOINED},
+        )
+    assert str(caught.value) == (
+        "MembershipCommands.add: different writes of the same row in one BatchWriteItem: "
+        "keys[0] and keys[2] (table 'app-prod', key PK='GROUP#eng', SK='USER#carol'); "
+        "attribute 'role' differs (S 'member' vs S 'admin'); BatchWriteItem cannot carry two "
+        "requests for one key"
+    )
+    assert caught.value.items == ((None, 0), (None, 2))
+    assert caught.value.target == {"table": TABLE, "key": _member_key("eng", "carol")}
+    assert fake.calls == []
 
 
 def test_coalesced_validation_error_raises_for_the_whole_call(
@@ -2045,7 +2096,7 @@ def test_per_key_path_runs_sequentially_and_captures_errors(
     }
     assert result["results"][2] == {
         "ok": False,
-        "error": "disableUser: parameter 'userId' must be a string",
+        "error": "disableUser: parameter 'userId' must be a string, got int 7",
     }
     assert result["results"][3]["ok"] is False and isinstance(result["results"][3]["error"], str)
     assert result["results"][4] == {"ok": True}

@@ -1,7 +1,7 @@
 """execute_query / execute_command / explain on a real boto3 client with botocore's Stubber.
 
 The Stubber checks that each call's kwargs equal the expected ones, so these tests pin the exact
-requests of docs/format.md section 43 end to end (validation -> request -> send -> decode -> result).
+requests of docs/format.md section 43 end to end (validation, request, send, decode, result).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Tier 6 middleware, unit level (docs/format.md sections 35 to 41, with 13, 15, 25, 28 and 43).
+"""Middleware, unit level (docs/format.md sections 35 to 41, with 13, 15, 25, 28 and 43).
 
 Every test drives the public API (``use`` then ``execute_*``) against an in-memory client that
 records each request, so hook orders, contexts and wire kwargs are compared exactly (dict key
@@ -567,7 +567,7 @@ def test_extra_keys_and_non_callable_leaves_are_ignored() -> None:
     assert hooked_client.calls == plain_client.calls
 
 
-def test_pass_through_middleware_sends_exactly_the_tier_1_requests() -> None:
+def test_pass_through_middleware_sends_exactly_the_unhooked_requests() -> None:
     """Hooks that change nothing (and no W2 hook) leave every request as without middleware."""
     plain_client, hooked_client = Client(), Client()
     reference, rt = runtime(plain_client), runtime(hooked_client)
@@ -896,7 +896,7 @@ def test_read_request_ctx_fields() -> None:
     spy = Spy(("R1",))
     rt.use(spy.tree)
     caller_context = {"tenant": "t1", "nested": {"k": 1}}
-    options = {"consistentRead": True, "context": caller_context, "custom": "visible to R1"}
+    options = {"consistentRead": True, "context": caller_context}
     rt.execute_query("getUser", {"userId": "alice"}, options)
     (ctx,) = spy.ctxs("R1")
     assert type(ctx) is ReadRequestCtx and dataclasses.is_dataclass(ctx)
@@ -906,6 +906,31 @@ def test_read_request_ctx_fields() -> None:
     assert type(ctx.context) is dict
     assert ctx.params == {"params": {"userId": "alice"}, "options": options}
     assert ctx.state == {}
+
+
+def test_unknown_options_never_reach_r1_per_call_data_goes_through_context() -> None:
+    # Section 7.4: an unknown key is an error (0.6 let R1 see it); hooks get per-call data
+    # through ``context`` (section 37).
+    client = Client()
+    rt = runtime(client)
+    spy = Spy(("R1",))
+    rt.use(spy.tree)
+    with pytest.raises(ParameterValidationError, match=r"getUser: unknown option 'custom'"):
+        rt.execute_query("getUser", {"userId": "alice"}, {"custom": "for R1"})
+    assert spy.ctxs("R1") == [] and client.calls == []
+    rt.execute_query("getUser", {"userId": "alice"}, {"context": {"custom": "for R1"}})
+    (ctx,) = spy.ctxs("R1")
+    assert ctx.context == {"custom": "for R1"}
+
+
+def test_r1_cannot_add_an_unknown_option() -> None:
+    client = Client()
+    rt = runtime(client)
+    rt.use(middleware({"R1": lambda ctx: ctx.params["options"].update(Limit=1)}))
+    with pytest.raises(ParameterValidationError) as caught:
+        rt.execute_query("listMembers", {"groupId": "eng"})
+    assert str(caught.value) == "listMembers: unknown option 'Limit'; did you mean 'limit'?"
+    assert client.calls == []
 
 
 def test_read_request_ctx_options_are_empty_without_options() -> None:
@@ -3204,11 +3229,32 @@ def test_tx_collapse_runs_again_after_rewrites() -> None:
 
     def w1(ctx: Any) -> None:
         if ctx.kind == "put":
-            ctx.input["item.userId"] = "carol"  # both Puts now target one row
+            # both Puts now write one row, with identical content: they collapse to one
+            ctx.input.update({"item.userId": "carol", "item.role": "member"})
 
     rt.use(middleware({"W1": w1}))
     rt.execute_transaction("addMembers", ADD_MEMBERS)
     assert_exact(sent_items(client), [[membership_put("carol", "member"), ADD_TWO]])
+
+
+def test_tx_rewrites_that_make_two_different_puts_of_one_row_raise_before_the_call() -> None:
+    client = Client()
+    rt = runtime(client)
+
+    def w1(ctx: Any) -> None:
+        if ctx.kind == "put":
+            ctx.input["item.userId"] = "carol"  # erin's Put (role admin) now writes carol's row
+
+    rt.use(middleware({"W1": w1}))
+    with pytest.raises(TransactionCollapseError) as info:
+        rt.execute_transaction("addMembers", ADD_MEMBERS)
+    assert str(info.value) == (
+        "addMembers: 2 Puts on the same row with different content: items[0] (element 0) and "
+        "items[0] (element 2) (table 'app-prod', key PK='GROUP#eng', SK='USER#carol'); "
+        "attribute 'role' differs (S 'member' vs S 'admin')"
+    )
+    assert info.value.items == ((0, 0), (0, 2))
+    assert client.calls == []
 
 
 def test_tx_a_collapse_error_after_rewrites_is_raised_before_the_call() -> None:

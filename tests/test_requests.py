@@ -1,4 +1,4 @@
-"""Golden requests: the exact boto3 kwargs of docs/format.md sections 10, 11 and 43 (key order too)."""
+"""Golden requests: the exact boto3 kwargs of docs/format.md sections 10, 11 and 43 (key order)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tier 1 rules not covered by the section 43 goldens: every sort-key operator, every condition
+"""Core rules not covered by the section 43 goldens: every sort-key operator, every condition
 kind on the wire, empty expression maps, ReturnValues on Put/Delete, option edge cases."""
 
 from __future__ import annotations
@@ -8,7 +8,12 @@ from typing import Any
 import pytest
 from botocore.exceptions import EndpointConnectionError
 
-from graphddb_runtime import GraphDDBRuntime, OperationExecutionError, ParameterValidationError
+from graphddb_runtime import (
+    ConfigurationError,
+    GraphDDBRuntime,
+    OperationExecutionError,
+    ParameterValidationError,
+)
 
 MANIFEST = {
     "entities": {
@@ -275,11 +280,21 @@ def test_get_item_root_ignores_cursor_limit_and_order() -> None:
 
 def test_unmapped_tables_pass_through_and_mapped_ones_change() -> None:
     client = Recorder({})
-    _rt(client, table_mapping={"Other": "x"}).execute_query("get", {"streamId": "s", "seq": 1})
+    _rt(client).execute_query("get", {"streamId": "s", "seq": 1})
     _rt(client, table_mapping={"Events": "events-prod"}).execute_query(
         "get", {"streamId": "s", "seq": 1}
     )
     assert [c[1]["TableName"] for c in client.calls] == ["Events", "events-prod"]
+
+
+def test_a_mapping_of_a_table_the_spec_does_not_have_is_a_configuration_error() -> None:
+    # Section 15.6: 0.5.x ignored {"Other": "x"}; a typo in a key must not send the logical name.
+    with pytest.raises(ConfigurationError) as caught:
+        _rt(Recorder({}), table_mapping={"Other": "x"})
+    assert (
+        str(caught.value)
+        == "table_mapping: unknown logical table 'Other'; logical tables: 'Events'"
+    )
 
 
 def test_botocore_transport_errors_are_operation_errors() -> None:

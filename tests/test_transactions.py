@@ -1,4 +1,4 @@
-"""Tier 3: ``execute_transaction`` (docs/format.md sections 24 to 28, 13.3 and 43.6).
+"""Transactions: ``execute_transaction`` (docs/format.md sections 24 to 28, 13.3 and 43.6).
 
 Every test drives the public entry point with a tiny recording client, so the exact
 ``transact_write_items`` kwargs are compared with ``==`` and, where the contract gives an order,
@@ -1341,8 +1341,20 @@ def test_maintain_unbound_source_raises_before_any_call() -> None:
 # --- same-key collapse (section 27) -----------------------------------------------------------
 
 
+def _marker(kind: str) -> dict[str, Any]:
+    """A ``literalKey`` marker Put or Delete of GROUP#{groupId}/META: nothing but the key."""
+    item: dict[str, Any] = {
+        "type": kind,
+        "tableName": "AppTable",
+        "entity": "__marker__",
+        "literalKey": True,
+    }
+    item["item" if kind == "Put" else "keyCondition"] = dict(GROUP_KEY)
+    return item
+
+
 def test_delete_put_same_key_drops_both_others_kept() -> None:
-    _, client = run([g_delete(), M_PUT, g_put()], G_ARGS, G_PARAMS)
+    _, client = run([_marker("Delete"), M_PUT, _marker("Put")], G_ARGS, G_PARAMS)
     items = sent(client)
     assert len(items) == 1
     assert items[0]["Put"]["Item"]["SK"] == {"S": "USER#u1"}
@@ -1350,7 +1362,11 @@ def test_delete_put_same_key_drops_both_others_kept() -> None:
 
 @pytest.mark.parametrize(
     "items",
-    [[g_put(), g_delete()], [g_delete(), g_put()], [g_put(), g_delete(), g_put("B")]],
+    [
+        [_marker("Put"), _marker("Delete")],
+        [_marker("Delete"), _marker("Put")],
+        [_marker("Put"), _marker("Delete"), _marker("Put")],
+    ],
     ids=["put-delete", "delete-put", "put-delete-put"],
 )
 def test_delete_put_only_group_leaves_nothing_and_makes_no_call(items: list[Any]) -> None:
@@ -1400,16 +1416,17 @@ def test_unsupported_combinations_raise(items: list[Any], message: str) -> None:
     assert client.calls == []
 
 
-def test_put_put_and_delete_delete_keep_the_first() -> None:
+def test_identical_puts_and_identical_deletes_keep_the_first() -> None:
     cond = {"kind": "attributeExists", "field": "PK"}
-    # two Puts of GROUP#eng/META keep the first; two Deletes of GROUP#eng/USER#u1 likewise
+    # two identical Puts of GROUP#eng/META keep the first; two identical Deletes likewise
     delete_other = {
         "type": "Delete",
         "tableName": "AppTable",
         "entity": "GroupMembershipModel",
         "keyCondition": {"PK": "GROUP#{groupId}", "SK": "USER#u1"},
+        "condition": cond,
     }
-    items = [g_put("A"), dict(delete_other, condition=cond), g_put("B"), delete_other]
+    items = [g_put("A"), delete_other, g_put("A"), delete_other]
     _, client = run(items, G_ARGS, G_PARAMS)
     assert_exact(
         sent(client),
@@ -1658,7 +1675,7 @@ def test_collapse_target_ignores_key_condition_order() -> None:
         "entity": "GroupModel",
         "keyCondition": {"SK": "META", "PK": "GROUP#{groupId}"},
     }
-    result, client = run([g_put(), reordered], G_ARGS, G_PARAMS)
+    result, client = run([_marker("Put"), reordered], G_ARGS, G_PARAMS)
     assert result is None
     assert client.calls == []
 
@@ -1876,16 +1893,11 @@ def test_reasons_index_the_items_sent_after_collapse() -> None:
         "Transaction cancelled [None, ConditionalCheckFailed]",
     )
     # spec items 0 and 2 are a same-key swap and are dropped: reasons index the sent items
-    swap_put = {
-        "type": "Put",
-        "tableName": "AppTable",
-        "entity": "GroupMembershipModel",
-        "item": {"groupId": "{groupId}", "userId": "u9"},
-    }
+    marker = {"tableName": "AppTable", "entity": "__marker__", "literalKey": True}
+    swap_put = {**marker, "type": "Put", "item": {"PK": "GROUP#{groupId}", "SK": "USER#u9"}}
     swap_delete = {
+        **marker,
         "type": "Delete",
-        "tableName": "AppTable",
-        "entity": "GroupMembershipModel",
         "keyCondition": {"PK": "GROUP#{groupId}", "SK": "USER#u9"},
     }
     items = [swap_put, g_update(add={"memberCount": "1"}), swap_delete, M_PUT]
@@ -1950,14 +1962,16 @@ def test_unknown_transaction_id_with_suggestion() -> None:
     assert "'addMembers'" in str(caught.value)
     with pytest.raises(TransactionNotFoundError) as caught:
         runtime.execute_transaction("getUser", {"userId": "alice"})
-    assert str(caught.value) == "unknown transaction 'getUser'"
+    assert str(caught.value) == (
+        "unknown transaction 'getUser': 'getUser' is a query, not a transaction; use execute_query"
+    )
     assert client.calls == []
 
 
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ([], "addMembers: params must be a mapping"),
+        ([], "addMembers: params must be a mapping, got list []"),
         ({"joinedAt": JOINED, "members": []}, "addMembers: missing required parameter 'groupId'"),
         (
             {"groupId": None, "joinedAt": JOINED, "members": []},
@@ -1965,11 +1979,11 @@ def test_unknown_transaction_id_with_suggestion() -> None:
         ),
         (
             {"groupId": "eng", "joinedAt": JOINED, "members": "x"},
-            "addMembers: parameter 'members' must be an array",
+            "addMembers: parameter 'members' must be an array, got str 'x'",
         ),
         (
             {"groupId": "eng", "joinedAt": JOINED, "members": ["x"]},
-            "addMembers: parameter 'members[0]' must be an object",
+            "addMembers: parameter 'members[0]' must be an object, got str 'x'",
         ),
         (
             {
@@ -1981,7 +1995,7 @@ def test_unknown_transaction_id_with_suggestion() -> None:
         ),
         (
             {"groupId": "eng", "joinedAt": JOINED, "members": [{"userId": "a", "role": 5}]},
-            "addMembers: parameter 'members[0].role' must be a string",
+            "addMembers: parameter 'members[0].role' must be a string, got int 5",
         ),
         (
             {"groupId": "eng", "joinedAt": JOINED, "members": [], "extra": None},

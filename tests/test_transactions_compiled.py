@@ -27,7 +27,7 @@ from graphddb_runtime._transactions import build_transaction, collapse, prefligh
 from graphddb_runtime._txitems import compiled, expand, expand_interpreted, source_of
 from graphddb_runtime.demo import example_spec
 
-TABLES = {"T": "t-prod", "U": "u-prod", "AppTable": "app-prod"}
+TABLES = {"T": "t-prod", "U": "u-prod"}  # the logical tables of ENTITIES (section 15.6)
 S = {"type": "string", "required": True}
 S_OPT = {"type": "string"}
 ANY_OPT = {"type": "mystery"}
@@ -417,12 +417,12 @@ def _items(built: list[Any]) -> list[Any]:
 
 def generated(engine: Engine, plan: Any, params: Any, *, compact: bool = False) -> list[Any]:
     built = expand(engine, plan, params, compact=compact)
-    return _items(collapse(built) if compact else built)
+    return _items(collapse(built, plan.id) if compact else built)
 
 
 def interpreted(engine: Engine, plan: Any, params: Any, *, compact: bool = False) -> list[Any]:
     built = expand_interpreted(engine, plan, params)
-    return _items(collapse(built) if compact else built)
+    return _items(collapse(built, plan.id) if compact else built)
 
 
 @pytest.fixture(scope="module", params=sorted(SHAPES))
@@ -475,7 +475,8 @@ def test_compiled_validator_matches_validate_params(shape: tuple[str, GraphDDBRu
 @pytest.mark.parametrize("user", ["user{i}", "user-é{i}"], ids=["ascii", "non-ascii"])
 def test_sized_preflight_equals_the_computed_one(user: str) -> None:
     manifest, operations = example_spec()
-    runtime = GraphDDBRuntime(object(), manifest, operations, table_mapping=TABLES)
+    mapping = {"AppTable": "app-prod"}
+    runtime = GraphDDBRuntime(object(), manifest, operations, table_mapping=mapping)
     engine = _engine(runtime)
     plan = engine.catalog.transactions["addMembers"]
     members = [{"userId": user.format(i=i), "role": "member"} for i in range(40)]
@@ -516,7 +517,7 @@ def test_compact_expansion_counts_copies_instead_of_building_them() -> None:
     assert [b.copies for b in full] == [1] * 10
     assert [b.copies for b in compact] == [1] * 5 + [5]
     assert [b.origin for b in full[5:]] == [(1, i) for i in range(5)]
-    merged = collapse(compact)[-1]
+    merged = collapse(compact, plan.id)[-1]
     assert merged.copies == 1
     assert merged.body["ExpressionAttributeValues"] == {":a0": {"N": "5"}}
 

@@ -85,7 +85,7 @@ def test_numbers_beyond_dynamodb_are_rejected(total: Any, problem: str) -> None:
 def test_non_finite_numbers_are_rejected(total: Any) -> None:
     client = Recorder()
     message = rejected(example(client).execute_command, "placeOrder", {**ORDER, "total": total})
-    assert message == "placeOrder: parameter 'total' must be a number"
+    assert message.startswith("placeOrder: parameter 'total' must be a number, got ")
     assert client.calls == []
 
 
@@ -132,7 +132,9 @@ def test_a_signalling_nan_never_matches_a_number_literal() -> None:
         (runtime.execute_transaction, "bump"),
     ):
         message = rejected(call, name, {"orderId": "o1", "total": Decimal("sNaN")})
-        assert message == f"{name}: parameter 'total' must be one of [1, 2.5], got Decimal('sNaN')"
+        assert message == (
+            f"{name}: parameter 'total' must be one of [1, 2.5], got Decimal Decimal('sNaN')"
+        )
     assert client.calls == []
 
 
@@ -181,11 +183,12 @@ def test_distinct_38_digit_keys_stay_distinct_in_a_batch() -> None:
         "kind": "query",
         "methods": {"get": {"operation": "getCounter", "resolution": "point"}},
     }
-    fake = FakeDynamo({"AppTable": (("PK", "SK"), {})})
+    table = "app-prod"  # the example's physicalName of AppTable
+    fake = FakeDynamo({table: (("PK", "SK"), {})})
     first, second = 10**37 + 1, 10**37 + 2
     for n in (first, second):
         fake.put(
-            "AppTable",
+            table,
             {"PK": {"N": str(n)}, "SK": {"S": "META"}, "n": {"N": str(n)}, "label": {"S": str(n)}},
         )
     runtime = GraphDDBRuntime(fake, manifest, operations)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.exceptions import EndpointConnectionError
 
 from graphddb_runtime import (
     AsyncGraphDDBRuntime,
@@ -24,9 +25,11 @@ from graphddb_runtime import (
     CursorError,
     GraphDDBRuntime,
     LimitExceededError,
+    OperationExecutionError,
     ParameterValidationError,
     RuntimeLimits,
     TransactionCanceledError,
+    TransactionCollapseError,
     decode_cursor,
     encode_cursor,
     encode_per_key_cursor,
@@ -497,12 +500,24 @@ def _parallel_coalesced(rt: GraphDDBRuntime, client: Any, sent: Sent) -> None:
     added = rt.execute_command_method(
         "MembershipCommands",
         "add",
-        # duplicate keys collapse to the last one; DynamoDB would reject a duplicate otherwise
+        # identical requests on one key are sent once (the params win over the key's role);
+        # DynamoDB would reject a duplicate otherwise
         [{"userId": "carol", "role": "member"}, {"userId": "dan"}, {"userId": "carol"}],
         {"groupId": "eng", "role": "admin", "joinedAt": JOINED},
     )
     assert added == {"results": [{"ok": True}, {"ok": True}, {"ok": True}]}
     assert [name for name, _ in sent] == ["BatchWriteItem", "Query", "BatchWriteItem"]
+    assert len(sent[-1][1]["RequestItems"][TABLE]) == 2
+    with pytest.raises(TransactionCollapseError, match=r"keys\[0\] and keys\[1\]"):
+        rt.execute_command_method(
+            "MembershipCommands",
+            "add",
+            # different requests on one key: keeping one would drop the other's role
+            [{"userId": "erin", "role": "member"}, {"userId": "erin", "role": "owner"}],
+            {"groupId": "eng", "joinedAt": JOINED},
+        )
+    assert [name for name, _ in sent] == ["BatchWriteItem", "Query", "BatchWriteItem"]
+    assert _row(client, "GROUP#eng", "USER#erin") is None
     members = rt.execute_query_method("MembersByGroup", "list", {"groupId": "eng"})["items"]
     assert [(m["userId"], m["role"]) for m in members] == [("carol", "admin"), ("dan", "admin")]
     row = _row(client, "GROUP#eng", "USER#dan")
@@ -528,7 +543,10 @@ def _parallel_per_key(rt: GraphDDBRuntime, sent: Sent) -> None:
         "disableUser: DynamoDB operation failed: An error occurred "
         "(ConditionalCheckFailedException) when calling the UpdateItem operation"
     )
-    assert invalid == {"ok": False, "error": "disableUser: parameter 'userId' must be a string"}
+    assert invalid == {
+        "ok": False,
+        "error": "disableUser: parameter 'userId' must be a string, got int 5",
+    }
     assert [name for name, _ in sent] == ["UpdateItem", "UpdateItem"]
     user = {"name": "Ada", "email": "ada@example.com", "createdAt": "2024-01-02T03:04:05.000Z"}
     created = rt.execute_command_method(
@@ -554,6 +572,36 @@ def test_parallel_commands(rt: GraphDDBRuntime, client: Any, sent: Sent) -> None
     _parallel_coalesced(rt, client, sent)
     del sent[:]
     _parallel_per_key(rt, sent)
+
+
+def test_a_partially_failed_parallel_batch_says_what_is_left(client: Any) -> None:
+    """Section 21.3 on a real round trip: the second of three chunks fails in botocore."""
+    calls = [0]
+
+    def fail_second(**_: Any) -> None:
+        calls[0] += 1
+        if calls[0] == 2:
+            raise EndpointConnectionError(endpoint_url="http://127.0.0.1:1")
+
+    client.meta.events.register("before-call.dynamodb.BatchWriteItem", fail_second)
+    rt = _runtime(client, limits=RuntimeLimits(max_batch_write_items=2, batch_concurrency=1))
+    keys = [{"userId": f"p{i}"} for i in range(6)]
+    with pytest.raises(OperationExecutionError) as caught:
+        rt.execute_command_method(
+            "MembershipCommands", "add", keys, {"groupId": "eng", "role": "r", "joinedAt": JOINED}
+        )
+    assert isinstance(caught.value.original, EndpointConnectionError)
+
+    def users(entries: tuple[Any, ...]) -> list[str]:
+        return [e["request"]["PutRequest"]["Item"]["userId"]["S"] for e in entries]
+
+    assert users(caught.value.unknown) == ["p2", "p3"]  # sent, or not: nobody knows
+    assert users(caught.value.unprocessed) == ["p4", "p5"]  # never sent
+    stored = [
+        u for u in ("p0", "p1", "p2", "p3", "p4", "p5") if _row(client, "GROUP#eng", f"USER#{u}")
+    ]
+    assert stored == ["p0", "p1"]
+    assert calls[0] == 2
 
 
 # --- section 29: async twins ----------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Tier 6 middleware on real tables: in-process moto and the moto server (docs/format.md 35 to 41).
+"""Middleware on real tables: in-process moto and the moto server (docs/format.md sections 35-41).
 
 Three middlewares an application would write, each verified by reading the table back:
 

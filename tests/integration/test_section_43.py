@@ -1,4 +1,4 @@
-"""The worked example of docs/format.md section 43 on real tables: in-process moto and the moto server.
+"""The worked example (docs/format.md section 43) on real tables: in-process moto and a moto server.
 
 Every single-op query and command of section 43 runs against tables created from the manifest,
 and the results are the ones docs/format.md states.

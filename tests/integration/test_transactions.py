@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from graphddb_runtime import GraphDDBRuntime, TransactionCanceledError
+from graphddb_runtime import GraphDDBRuntime, TransactionCanceledError, TransactionCollapseError
 from graphddb_runtime.demo import example_spec, seed
 from graphddb_runtime.local import create_tables
 
@@ -76,12 +76,39 @@ RENAME_GROUP = {
 }
 
 
+#: One row per element: ORDER#<orderId> / LINE#<sku> with its quantity (section 27).
+ORDER_LINES = {
+    "params": {
+        "orderId": {"type": "string", "required": True},
+        "lines": {
+            "type": "array",
+            "required": True,
+            "element": {
+                "sku": {"type": "string", "required": True},
+                "qty": {"type": "number", "required": True},
+            },
+        },
+    },
+    "items": [
+        {
+            "type": "Put",
+            "tableName": "AppTable",
+            "entity": "__marker__",
+            "literalKey": True,
+            "forEach": {"source": "lines"},
+            "item": {"PK": "ORDER#{orderId}", "SK": "LINE#{item.sku}", "qty": "{item.qty}"},
+        }
+    ],
+}
+
+
 @pytest.fixture
 def rt(dynamodb: Any) -> GraphDDBRuntime:
     manifest, operations = example_spec()
     operations = copy.deepcopy(operations)
     operations["transactions"]["createGroupUnique"] = UNIQUE_GROUP
     operations["transactions"]["renameGroup"] = RENAME_GROUP
+    operations["transactions"]["putOrderLines"] = ORDER_LINES
     create_tables(dynamodb, manifest, {"AppTable": TABLE})
     seed(dynamodb, TABLE)
     return GraphDDBRuntime(dynamodb, manifest, operations, table_mapping={"AppTable": TABLE})
@@ -177,6 +204,27 @@ def test_a_uniqueness_guard_rejects_a_duplicate_and_a_rename_moves_it(
     assert _row(dynamodb, "UNIQUE#groupName#Platform2", "VALUE#Platform2") is not None
     # Now "Platform" is free again.
     rt.execute_transaction("createGroupUnique", {"groupId": "plat3", "name": "Platform"})
+
+
+def test_same_row_puts_collapse_only_when_identical(rt: GraphDDBRuntime, dynamodb: Any) -> None:
+    # moto accepts two Puts of one item in a transaction: the runtime's own rule is tested.
+    lines = [{"sku": "A", "qty": 2}, {"sku": "B", "qty": 1}, {"sku": "A", "qty": 2}]
+    rt.execute_transaction("putOrderLines", {"orderId": "1", "lines": lines})
+    assert _row(dynamodb, "ORDER#1", "LINE#A") == {
+        "PK": {"S": "ORDER#1"},
+        "SK": {"S": "LINE#A"},
+        "qty": {"N": "2"},
+    }
+    different = [{"sku": "C", "qty": 2}, {"sku": "D", "qty": 1}, {"sku": "C", "qty": 5}]
+    with pytest.raises(TransactionCollapseError) as caught:
+        rt.execute_transaction("putOrderLines", {"orderId": "1", "lines": different})
+    assert caught.value.items == ((0, 0), (0, 2))
+    assert "attribute 'qty' differs (N '2' vs N '5')" in str(caught.value)
+    assert _row(dynamodb, "ORDER#1", "LINE#C") is None  # nothing was sent
+    assert _row(dynamodb, "ORDER#1", "LINE#D") is None
+    zeros = [{"sku": "E", "qty": -0.0}, {"sku": "E", "qty": 0.0}]
+    with pytest.raises(TransactionCollapseError, match=r"N '-0\.0' vs N '0\.0'"):
+        rt.execute_transaction("putOrderLines", {"orderId": "1", "lines": zeros})
 
 
 def test_a_replay_with_the_same_token_sends_the_same_request(

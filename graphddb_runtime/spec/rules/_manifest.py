@@ -1,4 +1,4 @@
-"""Manifest rules MF005 and MF007 to MF013 (section 42.2)."""
+"""Manifest rules MF005 and MF007 to MF014 (section 42.2)."""
 
 from __future__ import annotations
 
@@ -154,5 +154,28 @@ def ttl_attribute(ctx: Context) -> Iterator[SpecIssue]:
                 f"ttlAttribute {ttl!r} is not a field of {entity.name!r}",
                 "MF013",
                 advisory=True,
+                manifest=True,
+            )
+
+
+@rule("MF014")
+def physical_names(ctx: Context) -> Iterator[SpecIssue]:
+    """One physical name per logical table: the runtime sends it (sections 3.2 and 15.6)."""
+    first: dict[str, tuple[str, str]] = {}  # logical table -> (physicalName, entity)
+    for entity in ctx.entities.values():
+        name = entity.raw.get("physicalName")
+        if not isinstance(name, str):
+            continue
+        ptr = pointer(("entities", entity.name, "physicalName"))
+        if not name:
+            yield ctx.issue(ptr, "physicalName must not be empty", "MF014", manifest=True)
+            continue
+        seen, owner = first.setdefault(entity.table, (name, entity.name))
+        if seen != name:
+            yield ctx.issue(
+                ptr,
+                f"physicalName {name!r} of {entity.name!r} differs from {seen!r} of {owner!r}: "
+                f"logical table {entity.table!r} can have only one physical name",
+                "MF014",
                 manifest=True,
             )
