@@ -320,16 +320,20 @@ def preflight(
     if len({item.target for item in items}) != len(items):
         raise TransactionCollapseError(f"{plan.id}: two transaction items target the same row")
     size = 0
+    small = _SMALL
     for item in items:
         if sized and item.size >= 0:
             item_bytes = item.size
+            if item_bytes <= small:
+                size += item_bytes
+                continue
         else:
             try:
                 item_bytes = request_size(item.body, op_id=plan.id)
             except ValueRejected as exc:
                 where = _named(item) + (f", {exc.subject}" if exc.subject else "")
                 raise exc.at(where) from None
-        if item_bytes > _SMALL:
+        if item_bytes > small:
             _check_large(plan.id, item, item_bytes, keys)
         size += item_bytes
     if size > limits.max_transaction_bytes:
