@@ -6,10 +6,12 @@ re-walking queries, commands and transactions themselves.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import Any
 
 from ..._dataclass import dataclass
+from ..._suggest import did_you_mean
 from .._context import Context, Params, as_dict, as_list
 from .._shape import pointer
 
@@ -234,8 +236,10 @@ class _Walker:
                 self.field(value, here)
 
     def operand(self, value: Any, path: tuple[Any, ...]) -> None:
-        """Record a ``$param`` marker, or report a malformed one."""
+        """Record a ``$param`` marker, or report a malformed one (or a non-finite number)."""
         if not _is_marker(value):
+            if isinstance(value, float) and not math.isfinite(value):
+                self.issue("FT003", path, "a number operand must be finite")
             return
         name = value["$param"]
         if len(value) != 1 or not isinstance(name, str) or not name:
@@ -251,11 +255,13 @@ class _Walker:
                     self.operator(op, operand, (*path, op))
                 return
             if operators:
+                others = [k for k in value if k not in OPERATORS]
+                hint = "".join(did_you_mean(k, OPERATORS) for k in others[:1])
                 self.issue(
                     "FT002",
                     path,
-                    "object mixes operators and other keys; compared as a literal map",
-                    advisory=True,
+                    f"object mixes operators and other keys ({', '.join(map(repr, others))}"
+                    f"{hint}); a literal map to compare with has no operator keys",
                 )
         self.operand(value, path)
         self.report.clauses += 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -42,6 +43,9 @@ def item_shape(ctx: Context) -> Iterator[SpecIssue]:
     for _, params, item, ptr in _items(ctx):
         kind, table = item["type"], item["tableName"]
         literal = item.get("literalKey") is True
+        if "literalKey" in item and not isinstance(item["literalKey"], bool):
+            yield ctx.issue(f"{ptr}/literalKey", "literalKey must be true or false", "TX005")
+            continue
         name = item.get("entity")
         entity = _entity(ctx, item)
         if not literal and name not in ctx.broken_entities and entity is None:
@@ -132,7 +136,7 @@ def update_targets(ctx: Context) -> Iterator[SpecIssue]:
                 if not _valid_delta(value):
                     yield ctx.issue(
                         here,
-                        f"ADD value must be a number, an integer string or a template, "
+                        f"ADD value must be a finite number, an integer string or a template, "
                         f"got {value!r}",
                         "TX009",
                     )
@@ -150,7 +154,7 @@ def _valid_delta(value: Any) -> bool:
     if isinstance(value, bool):
         return False
     if isinstance(value, (int, float)):
-        return True
+        return math.isfinite(value)
     if isinstance(value, str):
         return bool(parse_template(value).names) or bool(_INTEGER.match(value))
     return False
