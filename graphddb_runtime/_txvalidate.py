@@ -79,7 +79,15 @@ def _check(src: Source, value: str, spec: ParamPlan) -> None:
         src.emit("return _slow(params)")
 
 
+#: Arrays nested deeper than this are left to ``validate_params`` (CPython limits how deeply
+#: generated blocks may nest).
+_NESTED_ARRAYS = 8
+
+
 def _array(src: Source, value: str, spec: ParamPlan) -> None:
+    if src.depth > 3 * _NESTED_ARRAYS:
+        src.emit("return _slow(params)")
+        return
     with src.block(f"if type({value}) is not list and type({value}) is not tuple:"):
         src.emit("return _slow(params)")
     element = src.local("element")

@@ -251,6 +251,10 @@ class Context:
             self._memo[key] = compute()
         return self._memo[key]
 
+    def broken(self, entity: Any) -> bool:
+        """True when ``entity`` names an entity with a shape error (its rules are skipped)."""
+        return isinstance(entity, str) and entity in self.broken_entities
+
     def table_names(self) -> set[str]:
         """Logical tables, including those of tainted entities (for existence checks)."""
         names = set(self.tables)

@@ -40,7 +40,7 @@ def command_shape(ctx: Context) -> Iterator[SpecIssue]:
         kind, table = spec["type"], spec["tableName"]
         entity: EntityInfo | None = None
         name = spec.get("entity")
-        if name in ctx.broken_entities:
+        if ctx.broken(name):
             pass
         elif "entity" not in spec:
             if kind == "PutItem":

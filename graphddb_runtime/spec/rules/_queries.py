@@ -193,7 +193,7 @@ def entity(ctx: Context) -> Iterator[SpecIssue]:
     for _, op in _ops(ctx):
         if "entity" in op.raw:
             name = op.raw["entity"]
-            if name in ctx.broken_entities:
+            if ctx.broken(name):
                 continue
             found = ctx.entities.get(name) if isinstance(name, str) else None
             if found is None:

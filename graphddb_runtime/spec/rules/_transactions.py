@@ -48,7 +48,7 @@ def item_shape(ctx: Context) -> Iterator[SpecIssue]:
             continue
         name = item.get("entity")
         entity = _entity(ctx, item)
-        if not literal and name not in ctx.broken_entities and entity is None:
+        if not literal and not ctx.broken(name) and entity is None:
             if isinstance(name, str) and name in ctx.entities:
                 message = f"entity {name!r} is on table {ctx.entities[name].table!r}, not {table!r}"
             else:
