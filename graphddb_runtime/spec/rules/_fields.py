@@ -168,19 +168,90 @@ ALIASES: dict[str, dict[str, str]] = {
 Found = tuple[tuple[Any, ...], Any, str]  # (path of the object, field, shape)
 
 
+def _bad(value: dict[str, Any], known: frozenset[str]) -> bool:
+    """True when ``value`` has a field outside ``known`` (and not an ``x-`` key)."""
+    return not known.issuperset(value) and any(
+        field not in known and not (isinstance(field, str) and field.startswith("x-"))
+        for field in value
+    )
+
+
+#: shape -> ((field, child shape, how, child's recognised fields, child's own child fields), ...)
+_PLANS: dict[str, tuple[tuple[str, str, str, frozenset[str], frozenset[str]], ...]] = {
+    name: tuple(
+        (field, child, how, SHAPES[child][0], frozenset(SHAPES[child][1]))
+        for field, (child, how) in children.items()
+    )
+    for name, (_, children) in SHAPES.items()
+}
+_PLANS["operations"] = tuple(
+    (field, child, how, known, frozenset({"methods"}) if child == "contract" else deeper)
+    for field, child, how, known, deeper in _PLANS["operations"]
+)
+
+
+def _clean(name: str, value: dict[str, Any]) -> bool:
+    """True when no object below ``value`` (whose own fields were checked) is unrecognised.
+
+    The common case on every load: no pointer and no path is built, each object costs one set
+    test, and the recursion (bounded by the shapes, except nested array params) only enters
+    objects that hold child objects. :func:`unknown` runs only when this fails.
+    """
+    if name == "contract":
+        kind = value.get("kind")
+        methods = value.get("methods")
+        if kind in ("query", "command") and type(methods) is dict:
+            method_shape = "qmethod" if kind == "query" else "cmethod"
+            known = SHAPES[method_shape][0]
+            for spec in methods.values():
+                if type(spec) is dict and (_bad(spec, known) or not _clean(method_shape, spec)):
+                    return False
+        return True
+    for field, child_shape, how, known, deeper in _PLANS[name]:
+        child = value.get(field)
+        if child is None:
+            continue
+        if how == "one":
+            subs: Any = (child,)
+        elif how == "map":
+            subs = child.values() if type(child) is dict else ()
+        else:
+            subs = child if type(child) is list else ()
+        for sub in subs:
+            if type(sub) is not dict:
+                continue
+            if not known.issuperset(sub) and _bad(sub, known):
+                return False
+            if not deeper.isdisjoint(sub) and not _clean(child_shape, sub):
+                return False
+    return True
+
+
+def _extra(found: list[Found], path: tuple[Any, ...], value: dict[str, Any], shape: str) -> None:
+    known = SHAPES[shape][0]
+    found.extend(
+        (path, field, shape)
+        for field in value
+        if field not in known and not (isinstance(field, str) and field.startswith("x-"))
+    )
+
+
 def unknown(shape: str, document: dict[str, Any]) -> list[Found]:
-    """Every unrecognised field of ``document`` (read as ``shape``), in document order."""
+    """Every unrecognised field of ``document`` (read as ``shape``); the caller sorts them.
+
+    Only called when :func:`_clean` found one, so the paths are built only then.
+
+    Objects of a map (params, fields, ...) are checked in place, and only pushed when they hold
+    children of their own, so that the common leaf objects cost one set test each.
+    """
     found: list[Found] = []
-    stack: list[tuple[str, dict[str, Any], tuple[Any, ...]]] = [(shape, document, ())]
+    # (shape, object, path, already checked)
+    stack: list[tuple[str, dict[str, Any], tuple[Any, ...], bool]] = [(shape, document, (), False)]
     while stack:
-        name, value, path = stack.pop()
+        name, value, path, checked = stack.pop()
         known, children = SHAPES[name]
-        if not known.issuperset(value):
-            found.extend(
-                (path, field, name)
-                for field in value
-                if field not in known and not (isinstance(field, str) and field.startswith("x-"))
-            )
+        if not checked and not known.issuperset(value):
+            _extra(found, path, value, name)
         if name == "contract":
             kind = value.get("kind")
             methods = value.get("methods")
@@ -188,30 +259,33 @@ def unknown(shape: str, document: dict[str, Any]) -> list[Found]:
                 method_shape = "qmethod" if kind == "query" else "cmethod"
                 for method, spec in methods.items():
                     if type(spec) is dict:
-                        stack.append((method_shape, spec, (*path, "methods", method)))
+                        stack.append((method_shape, spec, (*path, "methods", method), False))
             continue
         for field, (child_shape, how) in children.items():
             child = value.get(field)
             if child is None:
                 continue
-            here = (*path, field)
             if how == "one":
                 if type(child) is dict:
-                    stack.append((child_shape, child, here))
+                    stack.append((child_shape, child, (*path, field), False))
             elif how == "map":
-                if type(child) is dict:
-                    stack.extend(
-                        (child_shape, sub, (*here, key))
-                        for key, sub in child.items()
-                        if type(sub) is dict
-                    )
+                if type(child) is not dict:
+                    continue
+                child_known, grandchildren = SHAPES[child_shape]
+                for key, sub in child.items():
+                    if type(sub) is not dict:
+                        continue
+                    if not child_known.issuperset(sub):
+                        _extra(found, (*path, field, key), sub, child_shape)
+                    if child_shape == "contract" or not grandchildren.keys().isdisjoint(sub):
+                        stack.append((child_shape, sub, (*path, field, key), True))
             elif type(child) is list:
+                here = (*path, field)
                 stack.extend(
-                    (child_shape, sub, (*here, i))
+                    (child_shape, sub, (*here, i), False)
                     for i, sub in enumerate(child)
                     if type(sub) is dict
                 )
-    found.reverse()  # the stack pops the last child first
     return found
 
 
@@ -226,7 +300,10 @@ def _issues(ctx: Context, manifest: bool) -> Iterator[SpecIssue]:
     document = ctx.manifest if manifest else ctx.operations
     version = declared_version(document)
     warn = ctx.unknown_fields == "warn"
-    for path, field, shape in unknown("manifest" if manifest else "operations", document):
+    root = "manifest" if manifest else "operations"
+    if not _bad(document, SHAPES[root][0]) and _clean(root, document):
+        return
+    for path, field, shape in unknown(root, document):
         ptr = pointer((*path, field))
         later = LATER.get(shape, {}).get(field)
         if later is None:

@@ -60,46 +60,68 @@ def _json_kind(value: Any) -> str | None:
     return "string" if isinstance(value, str) else None
 
 
+def _scalar_types(ctx: Context, entity: Any, table: Any) -> dict[str, str]:
+    """Field -> ``string`` | ``number`` | ``boolean`` of an entity that lives on ``table``."""
+    info = ctx.entities.get(entity) if isinstance(entity, str) else None
+    if info is None or info.table != table:
+        return {}
+    found: dict[str, str] = ctx.memo(
+        f"#scalars/{entity}",
+        lambda: {
+            name: kind
+            for name, meta in info.fields.items()
+            if (kind := as_dict(meta).get("type")) in _SCALARS
+        },
+    )
+    return found
+
+
 @rule("VL001", "VL002")
 def written_values(ctx: Context) -> Iterator[SpecIssue]:
     for ptr, spec, params, element in _sites(ctx):
         entity, table = spec.get("entity"), spec.get("tableName")
-        info = ctx.entities.get(entity) if isinstance(entity, str) else None
-        fields = info.fields if info is not None and info.table == table else {}
-        types = ctx.field_types(entity, table)
+        declared = _scalar_types(ctx, entity, table)
+        typed = ctx.field_types(entity, table)
         for section in ("item", "changes"):
-            for field, value in as_dict(spec.get(section)).items():
-                here = f"{ptr}{pointer((section, field))}"
-                kind = types.get(field)
-                if isinstance(value, str):
+            values = spec.get(section)
+            if type(values) is not dict:
+                continue
+            for field, value in values.items():
+                if type(value) is str:
+                    wanted = declared.get(field)
+                    if wanted is None:
+                        continue  # no scalar type to check a whole placeholder or type a literal
+                    kind = typed.get(field)
                     template = parse_template(value)
                     if template.whole:
-                        declared = _param_type(template.names[0], params, element)
-                        wanted = as_dict(fields.get(field)).get("type")
-                        if declared and wanted in _SCALARS and declared != wanted:
+                        bound = _param_type(template.names[0], params, element)
+                        if bound is not None and bound != wanted:
                             yield ctx.issue(
-                                here,
-                                f"{value!r} is a {declared} parameter, but the manifest types "
+                                f"{ptr}{pointer((section, field))}",
+                                f"{value!r} is a {bound} parameter, but the manifest types "
                                 f"{field!r} of {entity!r} as {wanted}",
                                 "VL002",
                                 advisory=True,
                             )
                         continue
-                    if template.names:
-                        continue
-                typed, problem = typed_literal(value, kind)
-                if problem is None:
-                    problem = literal_problem(typed)
-                    if problem is not None:
-                        problem = f"literal for {field!r} cannot be written: {problem}"
+                    if kind is None or template.names:
+                        continue  # a string is always storable; a template is typed per call
                 else:
-                    problem = (
-                        f"literal for {field!r}: {problem}, but the manifest types it as "
-                        f"{kind} (on {entity!r})"
-                    )
+                    kind = typed.get(field)
+                problem = _literal_issue(field, value, kind, entity)
                 if problem is not None:
-                    yield ctx.issue(here, problem, "VL001")
+                    yield ctx.issue(f"{ptr}{pointer((section, field))}", problem, "VL001")
         yield from _condition_literals(ctx, ptr, spec)
+
+
+def _literal_issue(field: str, value: Any, kind: str | None, entity: Any) -> str | None:
+    typed, problem = typed_literal(value, kind)
+    if problem is not None:
+        return (
+            f"literal for {field!r}: {problem}, but the manifest types it as {kind} (on {entity!r})"
+        )
+    problem = literal_problem(typed)
+    return None if problem is None else f"literal for {field!r} cannot be written: {problem}"
 
 
 def _condition_literals(ctx: Context, ptr: str, spec: dict[str, Any]) -> Iterator[SpecIssue]:
