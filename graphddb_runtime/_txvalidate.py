@@ -73,7 +73,7 @@ def _check(src: Source, value: str, spec: ParamPlan) -> None:
         failed = f"{value} is not True and {value} is not False"
     elif kind == "literal":
         failed = f"not _one_of({value}, {src.const(tuple(spec.literals))})"
-    else:  # string, and unknown types (advisory PA002)
+    else:  # string, and params without a type (advisory PA002)
         failed = f"type({value}) is not str"
     with src.block(f"if {failed}:"):
         src.emit("return _slow(params)")

@@ -106,7 +106,7 @@ def test_put_item_literals_are_sent_as_the_manifest_types(client: Any, stub: Stu
         "put_item",
         {},
         {
-            "TableName": "AppTable",
+            "TableName": "app-prod",  # the entity's physicalName (section 15.6)
             "Item": {
                 "groupId": {"S": "eng"},
                 "name": {"S": "G"},
@@ -127,7 +127,7 @@ def test_update_item_changes_are_sent_as_the_manifest_types(client: Any, stub: S
         "update_item",
         {},
         {
-            "TableName": "AppTable",
+            "TableName": "app-prod",  # the entity's physicalName (section 15.6)
             "Key": {"PK": {"S": "GROUP#eng"}, "SK": {"S": "META"}},
             "UpdateExpression": "SET #c0 = :c0, #c1 = :c1, #c2 = :c2, #c3 = :c3",
             "ExpressionAttributeNames": {
@@ -152,7 +152,7 @@ def _reset_request() -> dict[str, Any]:
     def update(group: str) -> dict[str, Any]:
         return {
             "Update": {
-                "TableName": "AppTable",
+                "TableName": "app-prod",  # the entity's physicalName (section 15.6)
                 "Key": {"PK": {"S": f"GROUP#{group}"}, "SK": {"S": "META"}},
                 "UpdateExpression": "SET #c0 = :c0, #c1 = :c1",
                 "ExpressionAttributeNames": {"#c0": "memberCount", "#c1": "open"},
@@ -162,7 +162,7 @@ def _reset_request() -> dict[str, Any]:
 
     put = {
         "Put": {
-            "TableName": "AppTable",
+            "TableName": "app-prod",  # the entity's physicalName (section 15.6)
             "Item": {
                 "groupId": {"S": "audit"},
                 "open": {"BOOL": True},
