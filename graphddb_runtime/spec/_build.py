@@ -54,7 +54,7 @@ def _written(raw: Any, types: dict[str, str]) -> tuple[tuple[str, Value], ...]:
     """Values written to attributes: a placeholder-free string for a field the manifest types
     ``number`` or ``boolean`` becomes a typed literal (section 3.4; VL001 checked it)."""
     pairs = _pairs(raw)
-    if not types:
+    if not types or types.keys().isdisjoint(as_dict(raw)):
         return pairs
     return tuple(
         (name, Literal(value=typed_literal(value.text, types[name])[0]))

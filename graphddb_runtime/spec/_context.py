@@ -279,15 +279,16 @@ class Context:
         info = self.entities.get(entity) if isinstance(entity, str) else None
         if info is None or info.table != table:
             return {}
-        found: dict[str, str] = self.memo(
-            f"#types/{entity}",
-            lambda: {
+
+        def compute() -> dict[str, str]:
+            keys = self.key_attribute_names(table)
+            return {
                 name: kind
                 for name, meta in info.fields.items()
-                if (kind := as_dict(meta).get("type")) in COERCED_TYPES
-                and name not in self.key_attribute_names(table)
-            },
-        )
+                if (kind := as_dict(meta).get("type")) in COERCED_TYPES and name not in keys
+            }
+
+        found: dict[str, str] = self.memo(f"#types/{entity}", compute)
         return found
 
     def key_attribute_names(self, table: str | None) -> set[str]:

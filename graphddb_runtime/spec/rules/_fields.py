@@ -222,7 +222,7 @@ def _clean(name: str, value: dict[str, Any]) -> bool:
                 continue
             if not known.issuperset(sub) and _bad(sub, known):
                 return False
-            if not deeper.isdisjoint(sub) and not _clean(child_shape, sub):
+            if deeper and not deeper.isdisjoint(sub) and not _clean(child_shape, sub):
                 return False
     return True
 
