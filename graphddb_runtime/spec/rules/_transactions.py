@@ -169,10 +169,13 @@ def maintain(ctx: Context) -> Iterator[SpecIssue]:
         if item["type"] != "Update":
             yield ctx.issue(here, "maintain is only allowed on Update items", "TX011")
             continue
-        for ignored in ("changes", "add", "condition"):
-            if ignored in item:
+        for field in ("changes", "add", "condition"):
+            if field in item:  # a maintenance write always upserts: it could not honour them
                 yield ctx.issue(
-                    ptr, f"{ignored!r} is ignored on a maintenance write", "TX012", advisory=True
+                    ptr,
+                    f"{field!r} cannot be honoured on a maintenance write, which always upserts "
+                    "its owner row; move it to an item of its own",
+                    "TX012",
                 )
         for message in _maintain_problems(item["maintain"], params, item):
             yield ctx.issue(here, message, "TX010")
