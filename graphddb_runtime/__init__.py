@@ -52,6 +52,7 @@ from .middleware import (
     WriteRuntime,
 )
 from .runtime import GraphDDBRuntime
+from .spec import SPEC_VERSION_SUPPORTED
 
 if TYPE_CHECKING:
     from .aio import AsyncGraphDDBRuntime
@@ -72,6 +73,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "RECOVER_NONE",
     "RELATION_TRAVERSAL_CONCURRENCY",
+    "SPEC_VERSION_SUPPORTED",
     "AsyncGraphDDBRuntime",
     "BatchIncompleteError",
     "CancellationReason",

@@ -505,10 +505,9 @@ def _47(self, *, left, op, right):
 
 
 # graphddb_runtime.spec.rules._registry.Rule
-def _48(self, ids, check, strict_only):
+def _48(self, ids, check):
     _setattr(self, 'ids', ids)
     _setattr(self, 'check', check)
-    _setattr(self, 'strict_only', strict_only)
 
 
 # graphddb_runtime.spec.rules._sites.Scope
@@ -578,7 +577,7 @@ INITS: dict[str, tuple[str, Any]] = {
     'graphddb_runtime.spec.plans.TransactionItemPlan': ('34046442ea832ead', _45),
     'graphddb_runtime.spec.plans.TransactionPlan': ('0d7e410e371237ea', _46),
     'graphddb_runtime.spec.plans.WhenPlan': ('e7d925730be84060', _47),
-    'graphddb_runtime.spec.rules._registry.Rule': ('c0064453608c0560', _48),
+    'graphddb_runtime.spec.rules._registry.Rule': ('6a9c49a484304842', _48),
     'graphddb_runtime.spec.rules._sites.Scope': ('0f7c5435ea2db438', _49),
     'graphddb_runtime.spec.rules._sites.TreeReport': ('405de51792241751', _50),
 }

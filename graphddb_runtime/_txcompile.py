@@ -261,13 +261,22 @@ class _ItemCompiler(ValueCompiler):
         return {} if collide else {**slots, **keys}
 
     def _late_gsi(self, present: list[tuple[str, Template]], lookups: dict[str, Val]) -> None:
-        """A GSI that may be unbound: resolved in nested ``if``, assigned when complete."""
+        """A GSI that may be unbound: resolved part by part while every part so far is bound,
+        assigned when complete.
+
+        Each part is checked after the previous parts were converted, as the interpreted
+        resolver does; the checks are a flat sequence of ``if ok:`` blocks (a nested ``if``
+        per placeholder would exceed CPython's indentation limit on long templates).
+        """
         src = self.src
         depth = src.depth
+        ok = src.local("ok")
 
         def skip(val: Val, name: str) -> None:
-            src.emit(f"if {val.expr} is not None:")
-            src.depth += 1
+            src.emit(f"{ok} = {val.expr} is not None")
+            src.depth = depth
+            src.emit(f"if {ok}:")
+            src.depth = depth + 1
 
         values = [(attr, self._resolve(t, lookups, skip)) for attr, t in present]
         avs = [(attr, self.key_av(attr, val).av) for attr, val in values]

@@ -86,13 +86,21 @@ def _check(src: Source, value: str, spec: ParamPlan) -> None:
         failed = f"{value} is not True and {value} is not False"
     elif kind == "literal":
         failed = f"not _one_of({value}, {src.const(tuple(spec.literals))})"
-    else:  # string, and unknown types (advisory PA002)
+    else:  # string, and params without a type (advisory PA002)
         failed = f"type({value}) is not str or (not {value}.isascii() and _text_reason({value}))"
     with src.block(f"if {failed}:"):
         src.emit("return _slow(params)")
 
 
+#: Arrays nested deeper than this are left to ``validate_params`` (CPython limits how deeply
+#: generated blocks may nest).
+_NESTED_ARRAYS = 8
+
+
 def _array(src: Source, value: str, spec: ParamPlan) -> None:
+    if src.depth > 3 * _NESTED_ARRAYS:
+        src.emit("return _slow(params)")
+        return
     with src.block(f"if type({value}) is not list and type({value}) is not tuple:"):
         src.emit("return _slow(params)")
     element = src.local("element")

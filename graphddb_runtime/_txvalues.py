@@ -27,6 +27,9 @@ from .spec.plans import ConditionPlan, Literal, ParamRef, Value, thaw
 
 __all__ = ["HELPERS", "Slot", "Val", "ValueCompiler"]
 
+#: Up to this many parts, a rendered text is built with ``+`` (faster than ``str.join``).
+_CONCATENATED = 8
+
 #: The functions generated code calls, by the names it uses.
 HELPERS: dict[str, Any] = {
     "_key_av": key_av,
@@ -201,7 +204,12 @@ class ValueCompiler:
             pieces.append(val.expr if val.is_str else self.as_text(val.expr, template))
             if tail:
                 pieces.append(src.const(tail))
-        expression = " + ".join(pieces)
+        # One flat expression whatever the template's length: a long ``a + b + ...`` chain is
+        # a deeply nested tree that CPython's compiler cannot handle.
+        if len(pieces) <= _CONCATENATED:
+            expression = " + ".join(pieces)
+        else:
+            expression = '"".join((' + ", ".join(pieces) + "))"
         local = self.texts.get(expression)
         if local is None:
             local = src.local("r")

@@ -1,11 +1,14 @@
 """``graphddb-runtime`` command line: validate specs and print the shipped JSON Schemas.
 
-    graphddb-runtime validate generated/manifest.json generated/operations.json [--strict] [--json]
+    graphddb-runtime validate generated/manifest.json generated/operations.json [--strict]
+                     [--unknown-fields error|warn] [--json]
     graphddb-runtime schema operations > operations.schema.json
     graphddb-runtime demo
 
 ``validate`` always runs the full JSON Schema validator (not only the cold-start fast path) and
-prints every issue; it exits 0 when the spec loads, 1 when it does not, 2 on usage errors.
+prints every issue; it exits 0 when the spec loads, 1 when it does not, 2 on usage errors. An
+unknown field fails like any error unless ``--unknown-fields warn`` (then it is an advisory,
+which ``--strict`` still fails on).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import sys
 from collections.abc import Sequence
 
 from .errors import ConfigurationError
-from .spec import check_spec
+from .spec import UNKNOWN_FIELDS, check_spec
 from .spec._shape import load_schema
 
 __all__ = ["main"]
@@ -25,7 +28,11 @@ __all__ = ["main"]
 def _validate(args: argparse.Namespace) -> int:
     try:
         issues, ctx = check_spec(
-            args.manifest, args.operations, strict=args.strict, full_schema=True
+            args.manifest,
+            args.operations,
+            strict=args.strict,
+            full_schema=True,
+            unknown_fields=args.unknown_fields,
         )
     except ConfigurationError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -76,6 +83,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     validate.add_argument("operations")
     validate.add_argument(
         "--strict", action="store_true", help="advisories and unknown fields fail too"
+    )
+    validate.add_argument(
+        "--unknown-fields",
+        choices=UNKNOWN_FIELDS,
+        default="error",
+        help="an unknown field is an error (default) or an advisory (warn)",
     )
     validate.add_argument("--json", action="store_true", help="machine-readable output")
     validate.set_defaults(run=_validate)

@@ -103,7 +103,7 @@ def create_tables(
     wait: bool = True,
 ) -> list[str]:
     """Create every table ``manifest`` needs (existing tables are left alone); their names."""
-    loaded = load_spec(manifest, {})
+    loaded = load_spec(manifest, {}, manifest_only=True)
     existing = set(client.list_tables().get("TableNames", []))
     created = []
     for definition in table_definitions(loaded.catalog, table_mapping):

@@ -14,7 +14,7 @@ from ._suggest import received
 from .errors import ConfigurationError, SpecIssue
 from .limits import RuntimeLimits
 from .middleware import MiddlewareRegistry, MiddlewareRuntime, WriteRuntime
-from .spec import load_spec
+from .spec import check_unknown_fields, load_spec
 from .spec.catalog import check_table_mapping, physical_tables
 
 __all__ = ["GraphDDBRuntime"]
@@ -26,8 +26,10 @@ class GraphDDBRuntime:
     """Executes the access patterns of a graphddb spec on a low-level boto3 DynamoDB client.
 
     Construction reads and validates both spec files once and compiles immutable plans; every
-    spec problem is reported at once in a :class:`~graphddb_runtime.errors.SpecError`. The
-    instance is immutable afterwards and may be shared across threads.
+    spec problem is reported at once in a :class:`~graphddb_runtime.errors.SpecError`. A field
+    the runtime does not recognise is an error (``LD003``); ``unknown_fields="warn"`` makes it an
+    advisory instead (fields of later format versions that change what a call reads or writes
+    stay errors). The instance is immutable afterwards and may be shared across threads.
     """
 
     __slots__ = ("_engine", "_issues", "_middleware", "_table_mapping")
@@ -43,6 +45,7 @@ class GraphDDBRuntime:
         strict: bool = False,
         cursor_secret: str | bytes | None = None,
         sleep: Callable[[float], None] | None = None,
+        unknown_fields: str = "error",
     ) -> None:
         mapping = _check_arguments(
             dynamodb_client,
@@ -52,7 +55,10 @@ class GraphDDBRuntime:
             cursor_secret=cursor_secret,
             sleep=sleep,
         )
-        loaded = load_spec(manifest_path, operations_path, strict=strict)
+        check_unknown_fields(unknown_fields)
+        loaded = load_spec(
+            manifest_path, operations_path, strict=strict, unknown_fields=unknown_fields
+        )
         self._issues: tuple[SpecIssue, ...] = loaded.issues
         self._table_mapping = MappingProxyType(mapping)
         self._engine = _reads.Engine(

@@ -36,6 +36,10 @@ class Case:
         return bool(self.data.get("strict", False))
 
     @property
+    def unknown_fields(self) -> str:
+        return str(self.data.get("unknown_fields", "error"))
+
+    @property
     def expected(self) -> list[dict[str, Any]]:
         return list(self.data["expected"])
 
@@ -49,6 +53,8 @@ class Case:
                 docs[name] = copy.deepcopy(self.data[name])
         if "patch" in self.data:
             docs = apply_patch(docs, self.data["patch"])
+        if self.data.get("swap"):
+            docs = {"manifest": docs["operations"], "operations": docs["manifest"]}
         for name in ("manifest", "operations"):
             if f"{name}_text" in self.data:
                 docs[name] = None

@@ -19,7 +19,13 @@ CASE_LIST = all_cases()
 def _issues(case: Case, tmp_path: Path) -> tuple[SpecIssue, ...]:
     manifest, operations = case.write(tmp_path)
     try:
-        runtime = GraphDDBRuntime(object(), manifest, operations, strict=case.strict)
+        runtime = GraphDDBRuntime(
+            object(),
+            manifest,
+            operations,
+            strict=case.strict,
+            unknown_fields=case.unknown_fields,
+        )
     except SpecError as exc:
         return exc.issues
     return runtime.spec_issues

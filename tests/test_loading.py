@@ -58,7 +58,7 @@ def test_parsed_mappings_are_deep_copied() -> None:
 def test_independent_problems_are_all_reported_in_one_spec_error() -> None:
     manifest, operations = _docs()
     ops = operations["queries"]
-    manifest["entities"]["GroupModel"]["fields"]["createdAt"]["format"] = "time"  # MF012 (A)
+    manifest["entities"]["GroupModel"]["fields"]["createdAt"]["format"] = "time"  # MF012
     manifest["entities"]["OrderModel"]["gsis"].append(
         copy.deepcopy(manifest["entities"]["OrderModel"]["gsis"][0])
     )  # MF005
@@ -126,30 +126,75 @@ def test_semantic_rules_skip_a_definition_with_a_shape_error() -> None:
 
 def test_advisories_are_exposed_and_logged_once(caplog: pytest.LogCaptureFixture) -> None:
     manifest, operations = _docs()
-    manifest["entities"]["GroupModel"]["fields"]["createdAt"]["format"] = "time"
+    # (An unsupported format, this test's advisory before, is now error MF012.)
+    manifest["entities"]["GroupModel"]["ttlAttribute"] = "expires"
     with caplog.at_level(logging.WARNING, logger="graphddb_runtime"):
         runtime = _build(manifest, operations)
-    assert [i.rule for i in runtime.spec_issues] == ["MF012"]
+    assert [i.rule for i in runtime.spec_issues] == ["MF013"]
     assert runtime.spec_issues[0].severity == "advisory"
     assert [r.getMessage() for r in caplog.records] == [
-        "graphddb spec advisory: [MF012] manifest.json#/entities/GroupModel/fields/createdAt/"
-        "format: unsupported format 'time' is ignored"
+        "graphddb spec advisory: [MF013] manifest.json#/entities/GroupModel/ttlAttribute: "
+        "ttlAttribute 'expires' is not a field of 'GroupModel'"
     ]
     with pytest.raises(SpecError) as caught:
         _build(manifest, operations, strict=True)
-    assert [i.rule for i in caught.value.issues] == ["MF012"]
+    assert [i.rule for i in caught.value.issues] == ["MF013"]
 
 
-def test_unknown_fields_are_reported_only_in_strict_mode() -> None:
+def test_unknown_fields_are_errors_unless_unknown_fields_warn(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     manifest, operations = _docs()
     operations["queries"]["getUser"]["sortOrder"] = "asc"
-    operations["version"] = 2
-    assert _build(manifest, operations).spec_issues == ()
+    operations["commands"]["setOrderStatus"]["conditon"] = {"kind": "notExists"}
     with pytest.raises(SpecError) as caught:
-        _build(manifest, operations, strict=True)
+        _build(manifest, operations)
     assert [(i.rule, i.pointer, i.severity) for i in caught.value.issues] == [
-        ("LD003", "/queries/getUser/sortOrder", "advisory"),
-        ("LD003", "/version", "advisory"),
+        ("LD003", "/commands/setOrderStatus/conditon", "error"),
+        ("LD003", "/queries/getUser/sortOrder", "error"),
+    ]
+    assert caught.value.issues[0].message == ("unknown field 'conditon'; did you mean 'condition'?")
+    with caplog.at_level(logging.WARNING, logger="graphddb_runtime"):
+        runtime = _build(manifest, operations, unknown_fields="warn")
+    assert [(i.rule, i.severity) for i in runtime.spec_issues] == [
+        ("LD003", "advisory"),
+        ("LD003", "advisory"),
+    ]
+    assert [r.getMessage() for r in caplog.records] == [
+        f"graphddb spec advisory: {i}" for i in runtime.spec_issues
+    ]
+    # strict=True fails on advisories, so strict + warn still fails on unknown fields.
+    with pytest.raises(SpecError) as strict:
+        _build(manifest, operations, strict=True, unknown_fields="warn")
+    assert [(i.rule, i.severity) for i in strict.value.issues] == [
+        ("LD003", "advisory"),
+        ("LD003", "advisory"),
+    ]
+
+
+@pytest.mark.parametrize("value", ["ignore", "ERROR", None, True, 1])
+def test_unknown_fields_takes_error_or_warn(value: Any) -> None:
+    manifest, operations = _docs()
+    with pytest.raises(ConfigurationError, match="unknown_fields must be 'error' or 'warn'"):
+        _build(manifest, operations, unknown_fields=value)
+
+
+def test_later_format_fields_fail_even_with_unknown_fields_warn() -> None:
+    manifest, operations = _docs()
+    operations["queries"]["getUser"]["operations"][0]["sourceList"] = {"from": "tagRefs"}
+    with pytest.raises(SpecError) as caught:
+        _build(manifest, operations, unknown_fields="warn")
+    assert [(i.rule, i.severity, i.message) for i in caught.value.issues] == [
+        (
+            "LD003",
+            "error",
+            "'sourceList' is a format 1.1 field that this runtime does not support",
+        ),
+        (
+            "VR002",
+            "advisory",
+            "'sourceList' is a format 1.1 field, newer than this unversioned (0.5.x) document",
+        ),
     ]
 
 

@@ -13,6 +13,7 @@ from moto import mock_aws
 from graphddb_runtime import GraphDDBRuntime
 from graphddb_runtime.demo import example_spec, run_demo
 from graphddb_runtime.local import create_tables, table_definitions
+from graphddb_runtime.spec import load_spec
 
 from ._cases import SPECS
 
@@ -63,7 +64,8 @@ def test_numeric_whole_placeholder_keys_are_n() -> None:
             }
         }
     }
-    catalog = GraphDDBRuntime(object(), manifest, {})._engine.catalog
+    # The manifest alone, as create_tables loads it (an empty operations.json is LD006).
+    catalog = load_spec(manifest, {}, manifest_only=True).catalog
     [table] = table_definitions(catalog)
     assert table["AttributeDefinitions"] == [{"AttributeName": "PK", "AttributeType": "N"}]
     assert table["KeySchema"] == [{"AttributeName": "PK", "KeyType": "HASH"}]

@@ -9,6 +9,7 @@ PUBLIC = {
     "GraphDDBRuntime",
     "RuntimeLimits",
     "RELATION_TRAVERSAL_CONCURRENCY",
+    "SPEC_VERSION_SUPPORTED",
     # errors (section 13.1), SpecIssue and CancellationReason
     "GraphDDBError",
     "SpecError",
@@ -75,3 +76,7 @@ def test_every_exported_name_exists_and_belongs_to_section_15_1() -> None:
 
 def test_relation_traversal_concurrency() -> None:
     assert graphddb_runtime.RELATION_TRAVERSAL_CONCURRENCY == 16
+
+
+def test_spec_version_supported() -> None:
+    assert graphddb_runtime.SPEC_VERSION_SUPPORTED == "1.2"

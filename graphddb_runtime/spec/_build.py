@@ -12,9 +12,10 @@ from types import MappingProxyType
 from typing import Any
 
 from .._expressions import compile_condition, compile_tree, key_condition_text, range_clause
-from .._templates import normalize, parse_template
+from .._templates import Template, normalize, parse_template
 from ..limits import RELATION_TRAVERSAL_CONCURRENCY
 from ._context import Context, OpInfo, Params, QueryInfo, as_dict
+from ._literals import typed_literal
 from .plans import (
     Catalog,
     CommandMethodPlan,
@@ -49,6 +50,20 @@ def _pairs(raw: Any) -> tuple[tuple[str, Value], ...]:
     return tuple((name, _value(v)) for name, v in as_dict(raw).items())
 
 
+def _written(raw: Any, types: dict[str, str]) -> tuple[tuple[str, Value], ...]:
+    """Values written to attributes: a placeholder-free string for a field the manifest types
+    ``number`` or ``boolean`` becomes a typed literal (section 3.4; VL001 checked it)."""
+    pairs = _pairs(raw)
+    if not types or types.keys().isdisjoint(as_dict(raw)):
+        return pairs
+    return tuple(
+        (name, Literal(value=typed_literal(value.text, types[name])[0]))
+        if name in types and type(value) is Template and not value.names
+        else (name, value)
+        for name, value in pairs
+    )
+
+
 def build_catalog(ctx: Context) -> Catalog:
     entities = {name: _entity(ctx, name) for name in ctx.entities}
     tables = {
@@ -67,11 +82,11 @@ def build_catalog(ctx: Context) -> Catalog:
         for qid, query in ctx.queries.items()
     }
     commands = {
-        cid: _command(cid, spec, ctx.params(ptr, spec))
+        cid: _command(ctx, cid, spec, ctx.params(ptr, spec))
         for cid, spec, ptr in ctx.section("commands")
     }
     transactions = {
-        tid: _transaction(tid, spec, ctx.params(ptr, spec))
+        tid: _transaction(ctx, tid, spec, ctx.params(ptr, spec))
         for tid, spec, ptr in ctx.section("transactions")
     }
     contracts = {name: _contract(name, spec) for name, spec, _ in ctx.section("contracts")}
@@ -326,17 +341,18 @@ def _query(
 # --- writes -----------------------------------------------------------------------------------
 
 
-def _command(cid: str, spec: dict[str, Any], params: Params) -> CommandPlan:
+def _command(ctx: Context, cid: str, spec: dict[str, Any], params: Params) -> CommandPlan:
     condition = spec.get("condition")
+    types = ctx.field_types(spec.get("entity"), spec["tableName"])
     return CommandPlan(
         id=cid,
         type=spec["type"],
         table=spec["tableName"],
         entity=spec.get("entity"),
         params=params,
-        item=_pairs(spec.get("item")),
+        item=_written(spec.get("item"), types),
         key=_pairs(spec.get("keyCondition")),
-        changes=_pairs(spec.get("changes")),
+        changes=_written(spec.get("changes"), types),
         condition=compile_condition(condition) if isinstance(condition, dict) else None,
     )
 
@@ -363,10 +379,11 @@ def _maintain(spec: dict[str, Any]) -> MaintainPlan:
     )
 
 
-def _transaction(tid: str, spec: dict[str, Any], params: Params) -> TransactionPlan:
+def _transaction(ctx: Context, tid: str, spec: dict[str, Any], params: Params) -> TransactionPlan:
     items = []
     for index, item in enumerate(spec["items"]):
         literal = item.get("literalKey") is True
+        types = ctx.field_types(item.get("entity"), item["tableName"])
         when = item.get("when")
         maintain = item.get("maintain")
         condition = item.get("condition")
@@ -377,9 +394,9 @@ def _transaction(tid: str, spec: dict[str, Any], params: Params) -> TransactionP
                 table=item["tableName"],
                 entity=None if literal else item.get("entity"),
                 literal_key=literal,
-                item=_pairs(item.get("item")),
+                item=_written(item.get("item"), types),
                 key=_pairs(item.get("keyCondition")),
-                changes=_pairs(item.get("changes")) if maintain is None else (),
+                changes=_written(item.get("changes"), types) if maintain is None else (),
                 add=_pairs(item.get("add")) if maintain is None else (),
                 maintain=_maintain(maintain) if isinstance(maintain, dict) else None,
                 condition=compile_condition(condition)

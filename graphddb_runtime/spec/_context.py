@@ -14,6 +14,7 @@ from typing import Any
 from .._dataclass import dataclass, field
 from .._templates import normalize, parse_template
 from ..errors import SpecIssue
+from ._literals import COERCED_TYPES
 from ._shape import escape, pointer
 from .plans import ParamPlan, freeze
 
@@ -112,8 +113,11 @@ class Context:
         manifest_file: str,
         operations_file: str,
         shape_issues: list[SpecIssue],
+        *,
+        unknown_fields: str = "error",
     ) -> None:
         self.manifest = manifest
+        self.unknown_fields = unknown_fields  # "error" | "warn": the severity of LD003
         self.operations = operations
         self.manifest_file = manifest_file
         self.operations_file = operations_file
@@ -247,6 +251,10 @@ class Context:
             self._memo[key] = compute()
         return self._memo[key]
 
+    def broken(self, entity: Any) -> bool:
+        """True when ``entity`` names an entity with a shape error (its rules are skipped)."""
+        return isinstance(entity, str) and entity in self.broken_entities
+
     def table_names(self) -> set[str]:
         """Logical tables, including those of tainted entities (for existence checks)."""
         names = set(self.tables)
@@ -264,6 +272,33 @@ class Context:
         if info is None or index not in info.indexes:
             return None
         return (f"{index}PK", f"{index}SK") if info.indexes[index] else (f"{index}PK",)
+
+    def field_types(self, entity: Any, table: Any) -> dict[str, str]:
+        """Field -> ``number`` | ``boolean`` of ``entity`` when it lives on ``table`` (the fields
+        whose placeholder-free literals are typed, section 3.4); key attributes never are."""
+        info = self.entities.get(entity) if isinstance(entity, str) else None
+        if info is None or info.table != table:
+            return {}
+
+        def compute() -> dict[str, str]:
+            keys = self.key_attribute_names(table)
+            return {
+                name: kind
+                for name, meta in info.fields.items()
+                if (kind := as_dict(meta).get("type")) in COERCED_TYPES and name not in keys
+            }
+
+        found: dict[str, str] = self.memo(f"#types/{entity}", compute)
+        return found
+
+    def key_attribute_names(self, table: str | None) -> set[str]:
+        """PK, SK and the key attributes of every index of ``table``."""
+        names = {"PK", "SK"}
+        info = self.tables.get(table) if table is not None else None
+        if info is not None:
+            for index in info.indexes:
+                names.update((f"{index}PK", f"{index}SK"))
+        return names
 
     # -- params ------------------------------------------------------------------------------
 

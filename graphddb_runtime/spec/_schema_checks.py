@@ -25,6 +25,9 @@ def _json_in(value: Any, options: tuple[Any, ...]) -> bool:
     return False
 
 
+_MANIFEST_C0 = frozenset({'1.0', '1.1', '1.2'})
+
+
 _OPERATIONS_C0 = frozenset({'many', 'one'})
 
 
@@ -49,6 +52,9 @@ _OPERATIONS_C6 = frozenset({'point', 'range'})
 _OPERATIONS_C7 = frozenset({'either', 'single'})
 
 
+_OPERATIONS_C8 = frozenset({'1.0', '1.1', '1.2'})
+
+
 def manifest(v: Any) -> bool:
     if not isinstance(v, dict):
         return False
@@ -66,6 +72,10 @@ def manifest(v: Any) -> bool:
     p28 = v.get('description', _MISSING)
     if p28 is not _MISSING:
         if not _manifest_Info(p28):
+            return False
+    p29 = v.get('version', _MISSING)
+    if p29 is not _MISSING:
+        if not (isinstance(p29, str) and p29 in _MANIFEST_C0):
             return False
     return True
 
@@ -231,6 +241,10 @@ def operations(v: Any) -> bool:
     p56 = v.get('description', _MISSING)
     if p56 is not _MISSING:
         if not isinstance(p56, str):
+            return False
+    p57 = v.get('version', _MISSING)
+    if p57 is not _MISSING:
+        if not (isinstance(p57, str) and p57 in _OPERATIONS_C8):
             return False
     return True
 

@@ -105,7 +105,8 @@ class EntityPlan:
     gsis: tuple[GsiPlan, ...]
     #: field -> "datetime" | "date", for the fields that carry a supported format.
     formats: Mapping[str, str]
-    #: field -> declared ``type`` ("string", "number", ...); informative, never used to coerce.
+    #: field -> declared ``type`` ("string", "number", ...); literals of number and boolean fields
+    #: were typed at build time (section 3.4), nothing reads it per call.
     types: Mapping[str, str]
     #: The manifest's EntityMeta as written (deep-frozen), shown to middleware (section 37).
     meta: Mapping[str, Any]
@@ -128,7 +129,7 @@ class TableSchema:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ParamPlan:
     name: str
-    type: str  # string | number | boolean | literal | array (unknown types validate as string)
+    type: str  # string | number | boolean | literal | array (a missing type validates as string)
     required: bool
     literals: tuple[Any, ...] = ()
     element: Mapping[str, ParamPlan] | None = None  # declared element fields of an array

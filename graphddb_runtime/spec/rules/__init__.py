@@ -7,12 +7,21 @@ have no function here: the JSON Schemas carry them through ``x-rule``.
 
 from __future__ import annotations
 
-from . import _commands, _contracts, _fields, _manifest, _params, _queries, _transactions
+from . import (
+    _commands,
+    _contracts,
+    _fields,
+    _manifest,
+    _params,
+    _queries,
+    _transactions,
+    _values,
+)
 from ._registry import RULES, Rule
 
 __all__ = ["RULES", "RULE_IDS", "SCHEMA_RULES", "Rule"]
 
-del _commands, _contracts, _fields, _manifest, _params, _queries, _transactions
+del _commands, _contracts, _fields, _manifest, _params, _queries, _transactions, _values
 
 #: Rules enforced by the JSON Schemas (section 42, marked *schema*).
 SCHEMA_RULES = (
@@ -42,6 +51,10 @@ RULE_IDS = (
     "LD002",
     "LD003",
     "LD004",
+    "LD005",
+    "LD006",
+    "VR001",
+    "VR002",
     "MF001",
     "MF002",
     "MF003",
@@ -146,4 +159,6 @@ RULE_IDS = (
     "CT009",
     "CT010",
     "CT011",
+    "VL001",
+    "VL002",
 )

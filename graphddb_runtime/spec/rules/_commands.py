@@ -23,12 +23,7 @@ _RUNTIME_VALUES = re.compile(r":(k\d+|kr\d*|vf\d+|c\d+|gsi\d+(pk|sk)|a\d+|m\d+|e
 
 def key_attribute_names(ctx: Context, table: str | None) -> set[str]:
     """PK, SK and the key attributes of every index of ``table``."""
-    names = {"PK", "SK"}
-    info = ctx.tables.get(table) if table is not None else None
-    if info is not None:
-        for index in info.indexes:
-            names.update((f"{index}PK", f"{index}SK"))
-    return names
+    return ctx.key_attribute_names(table)
 
 
 def base_key_names(entity: EntityInfo) -> list[str]:
@@ -45,7 +40,7 @@ def command_shape(ctx: Context) -> Iterator[SpecIssue]:
         kind, table = spec["type"], spec["tableName"]
         entity: EntityInfo | None = None
         name = spec.get("entity")
-        if name in ctx.broken_entities:
+        if ctx.broken(name):
             pass
         elif "entity" not in spec:
             if kind == "PutItem":

@@ -201,8 +201,10 @@ def _target_problem(
     transactions: dict[str, Any],
 ) -> str | None:
     mode = spec.get("mode", "op")
+    if mode == "batchWrite" and "transaction" in modes and "op" not in modes:
+        return "mode 'batchWrite' is a format 1.2 batch mode that this runtime does not support"
     if mode not in modes:
-        return f"mode must be one of {list(modes)}, got {mode!r}"
+        return f"mode must be one of {list(modes)}, got {mode!r}" + did_you_mean(mode, modes)
     if mode == "transaction":
         target = spec.get("transaction")
         if not isinstance(target, str) or target not in transactions:

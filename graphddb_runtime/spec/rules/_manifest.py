@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..._suggest import did_you_mean
 from ..._templates import parse_template
 from ...errors import SpecIssue
 from .._context import Context, EntityInfo
 from .._shape import pointer
 from ._registry import rule
 from ._sites import Where, at
+
+#: The field formats hydration restores (section 9.3).
+FORMATS = ("datetime", "date")
 
 
 def _templates(entity: EntityInfo) -> Iterator[tuple[Where, str]]:
@@ -134,12 +138,12 @@ def field_formats(ctx: Context) -> Iterator[SpecIssue]:
     for entity in ctx.entities.values():
         for name, meta in entity.fields.items():
             fmt = meta.get("format") if isinstance(meta, dict) else None
-            if isinstance(fmt, str) and fmt not in ("datetime", "date"):
+            if isinstance(fmt, str) and fmt not in FORMATS:
                 yield ctx.issue(
                     pointer(("entities", entity.name, "fields", name, "format")),
-                    f"unsupported format {fmt!r} is ignored",
+                    f"unsupported format {fmt!r}: this runtime restores 'datetime' and 'date' "
+                    "values only" + did_you_mean(fmt, FORMATS),
                     "MF012",
-                    advisory=True,
                     manifest=True,
                 )
 

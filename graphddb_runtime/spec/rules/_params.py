@@ -1,4 +1,8 @@
-"""Param rules PA002/PA003/PA004/PA006 and template rules TP001 to TP005 (section 42.3)."""
+"""Param rules PA002/PA003/PA004/PA006 and template rules TP001 to TP005 (section 42.3).
+
+A param without ``type`` is validated as a string (advisory PA002); a type this runtime does
+not know is an error, since validating it as a string would accept values it does not mean.
+"""
 
 from __future__ import annotations
 
@@ -50,13 +54,11 @@ def param_specs(ctx: Context) -> Iterator[SpecIssue]:
             if _fine(name, kind, spec):
                 continue  # the common case: no pointer to build
             here = ptr + pointer((name,))
-            if kind not in PARAM_TYPES:
-                message = (
-                    f"param {name!r} has no type; validated as string"
-                    if kind is None
-                    else f"unknown param type {kind!r}; validated as string"
-                )
-                yield ctx.issue(ctx.at(here, spec, "type"), message, "PA002", advisory=True)
+            if kind is None:
+                message = f"param {name!r} has no type; validated as string"
+                yield ctx.issue(here, message, "PA002", advisory=True)
+            elif kind not in PARAM_TYPES:
+                yield ctx.issue(f"{here}/type", _type_problem(kind), "PA002")
             literals = spec.get("literals")
             if kind == "literal" and not (isinstance(literals, list) and literals):
                 yield ctx.issue(
@@ -73,6 +75,15 @@ def param_specs(ctx: Context) -> Iterator[SpecIssue]:
                 yield ctx.issue(
                     here, f"param name {name!r} cannot be referenced by a template", "PA006"
                 )
+
+
+def _type_problem(kind: Any) -> str:
+    if kind == "map":
+        return "'map' is a format 1.2 param type that this runtime does not support"
+    return (
+        f"unknown param type {kind!r}; expected one of {', '.join(map(repr, PARAM_TYPES))}"
+        + did_you_mean(kind, PARAM_TYPES)
+    )
 
 
 _NAMESPACES = ("result.", "item.")

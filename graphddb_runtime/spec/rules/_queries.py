@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 
 from ..._suggest import did_you_mean
@@ -141,17 +142,19 @@ def _range_problem(ctx: Context, op: OpInfo) -> str | None:
         if not (isinstance(value, list) and len(value) == 2):
             return "'between' takes [lo, hi]"
         if not all(_template_or_number(v) for v in value):
-            return "'between' bounds must be templates or numbers"
+            return "'between' bounds must be templates or finite numbers"
     elif operator == "begins_with":
         if not isinstance(value, str):
             return "'begins_with' needs a template string"
     elif not _template_or_number(value):
-        return f"{operator!r} needs a template or a number"
+        return f"{operator!r} needs a template or a finite number"
     return None
 
 
 def _template_or_number(value: object) -> bool:
-    return isinstance(value, (str, int, float)) and not isinstance(value, bool)
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, (str, int)) and not isinstance(value, bool)
 
 
 @rule("QY009", "QY010")
@@ -190,7 +193,7 @@ def entity(ctx: Context) -> Iterator[SpecIssue]:
     for _, op in _ops(ctx):
         if "entity" in op.raw:
             name = op.raw["entity"]
-            if name in ctx.broken_entities:
+            if ctx.broken(name):
                 continue
             found = ctx.entities.get(name) if isinstance(name, str) else None
             if found is None:

@@ -17,15 +17,14 @@ Check = Callable[[Context], Iterator[SpecIssue]]
 class Rule:
     ids: tuple[str, ...]
     check: Check
-    strict_only: bool = False  # LD003: unknown fields are reported only under strict=True
 
 
 RULES: list[Rule] = []
 
 
-def rule(*ids: str, strict_only: bool = False) -> Callable[[Check], Check]:
+def rule(*ids: str) -> Callable[[Check], Check]:
     def register(check: Check) -> Check:
-        RULES.append(Rule(ids, check, strict_only))
+        RULES.append(Rule(ids, check))
         return check
 
     return register

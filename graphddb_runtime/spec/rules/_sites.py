@@ -6,11 +6,14 @@ re-walking queries, commands and transactions themselves.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import Any
 
 from ..._dataclass import dataclass
+from ..._suggest import did_you_mean
 from .._context import Context, Params, as_dict, as_list
+from .._literals import literal_problem
 from .._shape import pointer
 
 __all__ = [
@@ -45,6 +48,9 @@ OPERATORS = frozenset(
     }
 )
 TYPE_CODES = frozenset({"S", "SS", "N", "NS", "B", "BS", "BOOL", "NULL", "L", "M"})
+#: How deeply ``and`` / ``or`` / ``not`` nodes may nest (far beyond any real filter; the
+#: compilers that follow are recursive).
+MAX_TREE_DEPTH = 100
 
 
 @dataclass(slots=True)
@@ -212,7 +218,10 @@ class _Walker:
     def issue(self, rule: str, path: tuple[Any, ...], message: str, advisory: bool = False) -> None:
         self.report.issues.append((rule, self.base + pointer(path), message, advisory))
 
-    def node(self, node: dict[str, Any], path: tuple[Any, ...]) -> None:
+    def node(self, node: dict[str, Any], path: tuple[Any, ...], depth: int = 1) -> None:
+        if depth > MAX_TREE_DEPTH:
+            self.issue("FT001", path, f"a tree may nest at most {MAX_TREE_DEPTH} nodes deep")
+            return
         for key, value in node.items():
             if value is None:
                 continue
@@ -222,20 +231,26 @@ class _Walker:
                     self.issue("FT001", here, f"{key!r} must be an array of objects")
                     continue
                 for i, child in enumerate(value):
-                    self.node(child, (*here, i))
+                    self.node(child, (*here, i), depth + 1)
             elif key == "not":
                 if not isinstance(value, dict):
                     self.issue("FT001", here, "'not' must be an object")
                     continue
-                self.node(value, here)
+                self.node(value, here, depth + 1)
             elif key == "":
                 self.issue("FT005", here, "empty field name")
             else:
                 self.field(value, here)
 
     def operand(self, value: Any, path: tuple[Any, ...]) -> None:
-        """Record a ``$param`` marker, or report a malformed one."""
+        """Record a ``$param`` marker, or report a malformed one (or a non-finite number)."""
         if not _is_marker(value):
+            if isinstance(value, float) and not math.isfinite(value):
+                self.issue("FT003", path, "a number operand must be finite")
+            elif isinstance(value, (list, dict)):
+                problem = literal_problem(value)
+                if problem is not None:
+                    self.issue("FT003", path, f"operand cannot be sent: {problem}")
             return
         name = value["$param"]
         if len(value) != 1 or not isinstance(name, str) or not name:
@@ -251,11 +266,13 @@ class _Walker:
                     self.operator(op, operand, (*path, op))
                 return
             if operators:
+                others = [k for k in value if k not in OPERATORS]
+                hint = "".join(did_you_mean(k, OPERATORS) for k in others[:1])
                 self.issue(
                     "FT002",
                     path,
-                    "object mixes operators and other keys; compared as a literal map",
-                    advisory=True,
+                    f"object mixes operators and other keys ({', '.join(map(repr, others))}"
+                    f"{hint}); a literal map to compare with has no operator keys",
                 )
         self.operand(value, path)
         self.report.clauses += 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -42,9 +43,12 @@ def item_shape(ctx: Context) -> Iterator[SpecIssue]:
     for _, params, item, ptr in _items(ctx):
         kind, table = item["type"], item["tableName"]
         literal = item.get("literalKey") is True
+        if "literalKey" in item and not isinstance(item["literalKey"], bool):
+            yield ctx.issue(f"{ptr}/literalKey", "literalKey must be true or false", "TX005")
+            continue
         name = item.get("entity")
         entity = _entity(ctx, item)
-        if not literal and name not in ctx.broken_entities and entity is None:
+        if not literal and not ctx.broken(name) and entity is None:
             if isinstance(name, str) and name in ctx.entities:
                 message = f"entity {name!r} is on table {ctx.entities[name].table!r}, not {table!r}"
             else:
@@ -132,7 +136,7 @@ def update_targets(ctx: Context) -> Iterator[SpecIssue]:
                 if not _valid_delta(value):
                     yield ctx.issue(
                         here,
-                        f"ADD value must be a number, an integer string or a template, "
+                        f"ADD value must be a finite number, an integer string or a template, "
                         f"got {value!r}",
                         "TX009",
                     )
@@ -150,7 +154,7 @@ def _valid_delta(value: Any) -> bool:
     if isinstance(value, bool):
         return False
     if isinstance(value, (int, float)):
-        return True
+        return math.isfinite(value)
     if isinstance(value, str):
         return bool(parse_template(value).names) or bool(_INTEGER.match(value))
     return False
@@ -165,10 +169,13 @@ def maintain(ctx: Context) -> Iterator[SpecIssue]:
         if item["type"] != "Update":
             yield ctx.issue(here, "maintain is only allowed on Update items", "TX011")
             continue
-        for ignored in ("changes", "add", "condition"):
-            if ignored in item:
+        for field in ("changes", "add", "condition"):
+            if field in item:  # a maintenance write always upserts: it could not honour them
                 yield ctx.issue(
-                    ptr, f"{ignored!r} is ignored on a maintenance write", "TX012", advisory=True
+                    ptr,
+                    f"{field!r} cannot be honoured on a maintenance write, which always upserts "
+                    "its owner row; move it to an item of its own",
+                    "TX012",
                 )
         for message in _maintain_problems(item["maintain"], params, item):
             yield ctx.issue(here, message, "TX010")
