@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from decimal import Decimal, getcontext
+from decimal import Context, Decimal
 from typing import Any
 
-from ._avrules import MAX_ITEM_BYTES
+from ._avrules import MAX_ITEM_BYTES, number_reason
 from ._codec import ValueRejected, check_key_avs, item_too_large, request_size
 from ._options import TRANSACTION, common_options
 from ._reads import Engine
@@ -109,7 +109,7 @@ def _resolve(members: list[Built], op_id: str) -> Built | None:
             "runtime; a Put+Update on one row is unsupported",
         )
     if kinds == {"Update"}:
-        return _merge(members)
+        return _merge(members, op_id)
     if kinds in ({"Put"}, {"Delete"}):
         _check_identical(members, count, op_id)
         first = members[0]
@@ -222,7 +222,7 @@ def _check_swap(members: list[Built], op_id: str) -> None:
             )
 
 
-def _merge(members: list[Built]) -> Built:
+def _merge(members: list[Built], op_id: str) -> Built:
     """Section 27.1: one Update from several Updates of one row."""
     sets: dict[str, AV] = {}
     adds: dict[str, Decimal] = {}
@@ -262,6 +262,12 @@ def _merge(members: list[Built]) -> Built:
         set_parts.append(f"#c{i} = :c{i}")
         names[f"#c{i}"], values[f":c{i}"] = attr, av
     for j, (attr, total) in enumerate(adds.items()):
+        reason = number_reason(total)
+        if reason is not None:
+            raise ParameterValidationError(
+                f"{op_id}: the ADDs of '{attr}' on one row sum to a number DynamoDB cannot "
+                f"store: {reason}"
+            )
         add_parts.append(f"#a{j} :a{j}")
         names[f"#a{j}"], values[f":a{j}"] = attr, {"N": text(total, op_id="")}
     first = members[0]
@@ -280,16 +286,20 @@ def _merge(members: list[Built]) -> Built:
     return Built("Update", body, first.target, first.origin, merged)
 
 
+#: Wide enough that any sum of DynamoDB numbers (38 digits, exponents -130 to +125) is exact; a
+#: sum DynamoDB cannot store is rejected after summing, never rounded.
+_EXACT_SUM = Context(prec=1000)
+
+
 def _add(total: Decimal | None, number: Number, times: int) -> Decimal:
-    """``total + number`` repeated ``times`` times, in the current decimal context."""
+    """``total + number`` repeated ``times`` times, exactly."""
     if total is None:
-        # Integers that stay below the context precision add exactly: multiply once.
-        if type(number) is int and abs(number) * times < 10 ** getcontext().prec:
-            return Decimal(0) + number * times
+        if type(number) is int:  # integers add exactly: multiply once
+            return Decimal(number * times)
         total = Decimal(0)
     amount = number if isinstance(number, Decimal) else Decimal(str(number))
     for _ in range(times):
-        total += amount
+        total = _EXACT_SUM.add(total, amount)
     return total
 
 

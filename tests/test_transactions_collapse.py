@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from graphddb_runtime import GraphDDBRuntime, TransactionCollapseError
+from graphddb_runtime import GraphDDBRuntime, ParameterValidationError, TransactionCollapseError
 from graphddb_runtime.demo import example_spec
 
 TABLE = "app-prod"
@@ -299,3 +299,34 @@ def test_every_collapse_error_carries_items_and_target() -> None:
     )
     assert str(conflict) == "conflicting SET of 'name' on the same row"
     assert conflict.items == ((0, None), (1, None))
+
+
+#: One ADD of ``{item.n}`` to the group row per ``deltas`` element (section 27.1 merges them).
+COUNTER_UPDATE: dict[str, Any] = {
+    **MARKER,
+    "type": "Update",
+    "forEach": {"source": "deltas"},
+    "keyCondition": GROUP_KEY,
+    "add": {"total": "{item.n}"},
+}
+DELTA_PARAMS = {"groupId": S, "deltas": {"type": "array", "required": True, "element": {"n": N}}}
+
+
+def test_merged_adds_are_summed_exactly_beyond_28_digits() -> None:
+    deltas = [{"n": 10**30}, {"n": 1}, {"n": Decimal("0.5")}]
+    (item,) = sent([COUNTER_UPDATE], DELTA_PARAMS, {"groupId": "eng", "deltas": deltas})
+    assert item["Update"]["ExpressionAttributeValues"] == {
+        ":a0": {"N": "1000000000000000000000000000001.5"}
+    }
+
+
+def test_merged_adds_that_dynamodb_cannot_store_raise_before_any_call() -> None:
+    rt, client = runtime([COUNTER_UPDATE], DELTA_PARAMS)
+    deltas = [{"n": 10**37}, {"n": Decimal("1E-20")}]
+    with pytest.raises(ParameterValidationError) as caught:
+        rt.execute_transaction("t", {"groupId": "eng", "deltas": deltas})
+    assert client.calls == []
+    assert str(caught.value).startswith(
+        "t: the ADDs of 'total' on one row sum to a number DynamoDB cannot store: "
+    )
+    assert "more than DynamoDB's 38" in str(caught.value)
