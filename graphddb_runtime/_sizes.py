@@ -42,14 +42,16 @@ def item_size(item: Mapping[str, Mapping[str, Any]], *, op_id: str = "") -> int:
     Text that is not UTF-8 raises :class:`ValueRejected` naming the attribute.
     """
     total = 0
-    texts = []  # the names and the S values (the common case), measured joined
+    texts = [*item]  # the names and the S values (the common case), measured joined
     try:
         for av in item.values():
-            if "S" in av:
-                texts.append(av["S"])
+            text = av.get("S")
+            if text is not None:
+                texts.append(text)
             else:
-                total += value_size(av)
-        joined = "".join(item) + "".join(texts)
+                number = av.get("N")  # ASCII: its length is its size
+                total += len(number) if number is not None else value_size(av)
+        joined = "".join(texts)
         return total + (len(joined) if joined.isascii() else len(joined.encode()))
     except UnicodeEncodeError:
         raise _not_utf8(item, op_id) from None
