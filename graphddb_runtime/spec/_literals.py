@@ -14,13 +14,10 @@ from typing import Any
 
 from ..errors import ParameterValidationError
 
-__all__ = ["COERCED_TYPES", "MAX_VALUE_DEPTH", "literal_problem", "typed_literal"]
+__all__ = ["COERCED_TYPES", "literal_problem", "typed_literal"]
 
 #: The FieldMeta types that type a literal; every other type is informative.
 COERCED_TYPES = ("number", "boolean")
-
-#: DynamoDB nests attribute values at most 32 levels deep.
-MAX_VALUE_DEPTH = 32
 
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
@@ -52,25 +49,11 @@ def literal_problem(value: Any) -> str | None:
     """Why DynamoDB cannot store this literal (non-finite, too precise, too deep), if so."""
     from .._codec import serialize  # noqa: PLC0415 - keep the spec package free of boto3 at import
 
-    if isinstance(value, (list, dict)) and _depth(value) > MAX_VALUE_DEPTH:
-        return f"it nests deeper than DynamoDB's {MAX_VALUE_DEPTH} levels"
     try:
         serialize(value, op_id="literal")
     except ParameterValidationError as exc:
         return str(exc).removeprefix("literal: ")
     return None
-
-
-def _depth(value: Any) -> int:
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        deepest = max(deepest, depth)
-        if deepest > MAX_VALUE_DEPTH:
-            break
-        children = node.values() if isinstance(node, dict) else node
-        stack.extend((c, depth + 1) for c in children if isinstance(c, (list, dict)))
-    return deepest
 
 
 def _json_type(value: Any) -> str:
