@@ -8,6 +8,7 @@ from ..._suggest import did_you_mean
 from ..._templates import parse_template
 from ...errors import SpecIssue
 from .._context import Context, EntityInfo
+from .._literals import COERCED_TYPES
 from .._shape import pointer
 from ._registry import rule
 from ._sites import Where, at
@@ -144,6 +145,33 @@ def field_formats(ctx: Context) -> Iterator[SpecIssue]:
                     f"unsupported format {fmt!r}: this runtime restores 'datetime' and 'date' "
                     "values only" + did_you_mean(fmt, FORMATS),
                     "MF012",
+                    manifest=True,
+                )
+
+
+#: Case-folded spellings of the typing FieldMeta types that difflib does not relate to them.
+_TYPE_ALIASES = {"bool": "boolean", "int": "number", "integer": "number", "float": "number"}
+
+
+@rule("MF015")
+def field_types(ctx: Context) -> Iterator[SpecIssue]:
+    """A field ``type`` that looks like a misspelt ``number`` or ``boolean``: its literals would
+    be written as text (section 3.4)."""
+    for entity in ctx.entities.values():
+        for name, meta in entity.fields.items():
+            kind = meta.get("type") if isinstance(meta, dict) else None
+            if not isinstance(kind, str) or kind in COERCED_TYPES:
+                continue
+            folded = kind.lower()
+            meant = _TYPE_ALIASES.get(folded) or (folded if folded in COERCED_TYPES else None)
+            hint = f"; did you mean {meant!r}?" if meant else did_you_mean(kind, COERCED_TYPES)
+            if hint:
+                yield ctx.issue(
+                    pointer(("entities", entity.name, "fields", name, "type")),
+                    f"field type {kind!r} is informative, so literals written to {name!r} are "
+                    f"not typed{hint}",
+                    "MF015",
+                    advisory=True,
                     manifest=True,
                 )
 
