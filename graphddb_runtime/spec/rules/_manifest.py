@@ -157,14 +157,15 @@ _TYPE_ALIASES = {"bool": "boolean", "int": "number", "integer": "number", "float
 def field_types(ctx: Context) -> Iterator[SpecIssue]:
     """A field ``type`` that looks like a misspelt ``number`` or ``boolean``: its literals would
     be written as text (section 3.4)."""
+    hints: dict[str, str] = {}  # a spec repeats few distinct types: one look-up each
     for entity in ctx.entities.values():
         for name, meta in entity.fields.items():
             kind = meta.get("type") if isinstance(meta, dict) else None
             if not isinstance(kind, str) or kind in COERCED_TYPES:
                 continue
-            folded = kind.lower()
-            meant = _TYPE_ALIASES.get(folded) or (folded if folded in COERCED_TYPES else None)
-            hint = f"; did you mean {meant!r}?" if meant else did_you_mean(kind, COERCED_TYPES)
+            hint = hints.get(kind)
+            if hint is None:
+                hint = hints[kind] = _type_hint(kind)
             if hint:
                 yield ctx.issue(
                     pointer(("entities", entity.name, "fields", name, "type")),
@@ -174,6 +175,12 @@ def field_types(ctx: Context) -> Iterator[SpecIssue]:
                     advisory=True,
                     manifest=True,
                 )
+
+
+def _type_hint(kind: str) -> str:
+    folded = kind.lower()
+    meant = _TYPE_ALIASES.get(folded) or (folded if folded in COERCED_TYPES else None)
+    return f"; did you mean {meant!r}?" if meant else did_you_mean(kind, COERCED_TYPES)
 
 
 @rule("MF013")
