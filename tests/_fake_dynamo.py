@@ -217,3 +217,20 @@ class Recorder:
             for item in kwargs.get("TransactItems", []):
                 names.update(body["TableName"] for body in item.values())
         return names
+
+
+class Counting:
+    """A real client whose calls are counted (``calls``), to tell "before any call" apart."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.calls = 0
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self.client, name)
+
+        def call(**kwargs: Any) -> Any:
+            self.calls += 1
+            return method(**kwargs)
+
+        return call

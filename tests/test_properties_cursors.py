@@ -25,6 +25,8 @@ from moto import mock_aws
 from graphddb_runtime import CursorError, GraphDDBRuntime, local
 from graphddb_runtime.demo import example_spec
 
+from ._fake_dynamo import Counting
+
 TABLE = "app-prod"  # the worked example's physicalName
 ROWS = 23
 SINCE = "2024-01-01"
@@ -33,23 +35,6 @@ CREDENTIALS = {
     "aws_access_key_id": "test",
     "aws_secret_access_key": "test",
 }
-
-
-class Counting:
-    """Forwards to a real client and counts the calls."""
-
-    def __init__(self, client: Any) -> None:
-        self.client = client
-        self.calls = 0
-
-    def __getattr__(self, name: str) -> Any:
-        method = getattr(self.client, name)
-
-        def call(**kwargs: Any) -> Any:
-            self.calls += 1
-            return method(**kwargs)
-
-        return call
 
 
 @pytest.fixture(scope="module")

@@ -34,6 +34,7 @@ from graphddb_runtime import GraphDDBError, GraphDDBRuntime, OperationExecutionE
 from graphddb_runtime.demo import example_spec
 from graphddb_runtime.local import create_tables
 
+from ._fake_dynamo import Counting
 from ._values_spec import MANIFEST, OPERATIONS, Recorder, events_runtime
 
 UTC = timezone.utc
@@ -188,20 +189,25 @@ def _calls() -> list[tuple[str, Runtime, str, str, dict[str, Any]]]:
 CALLS = _calls()
 
 
+def call(runtime: Any, kind: str, name: str, params: Any, options: Any) -> None:
+    """Run one access pattern of ``CALLS`` (``kind`` says which public method)."""
+    if kind == "queries":
+        runtime.execute_query(name, params, options)
+    elif kind == "commands":
+        runtime.execute_command(name, params, options)
+    elif kind == "transactions":
+        runtime.execute_transaction(name, params)
+    else:
+        contract, method = name.split(".")
+        keys = [params, params] if kind == "array" else params
+        runtime.execute_query_method(contract, method, keys, options)
+
+
 def run(factory: Runtime, kind: str, name: str, params: Any, options: Any) -> Recorder:
     client = Recorder()
     runtime = factory(client)
     try:
-        if kind == "queries":
-            runtime.execute_query(name, params, options)
-        elif kind == "commands":
-            runtime.execute_command(name, params, options)
-        elif kind == "transactions":
-            runtime.execute_transaction(name, params)
-        else:
-            contract, method = name.split(".")
-            keys = [params, params] if kind == "array" else params
-            runtime.execute_query_method(contract, method, keys, options)
+        call(runtime, kind, name, params, options)
     except GraphDDBError:
         assert client.calls == [], f"{name} raised after a client call"
     return client
@@ -268,23 +274,6 @@ def test_every_call_succeeds_or_fails_typed_before_any_call(data: st.DataObject)
             assert all(text not in expression for expression in sent), (name, text)
 
 
-class Watched:
-    """A real client whose calls are counted (``calls``), to tell "before any call" apart."""
-
-    def __init__(self, client: Any) -> None:
-        self.client = client
-        self.calls = 0
-
-    def __getattr__(self, name: str) -> Any:
-        method = getattr(self.client, name)
-
-        def call(**kwargs: Any) -> Any:
-            self.calls += 1
-            return method(**kwargs)
-
-        return call
-
-
 def test_dynamodb_accepts_every_request_the_runtime_sends() -> None:
     """The same calls on moto: a rejected value is rejected by the runtime, before any call;
     moto only ever answers a failed condition (never a validation error)."""
@@ -302,19 +291,10 @@ def test_dynamodb_accepts_every_request_the_runtime_sends() -> None:
             _, factory, kind, name, declared = data.draw(st.sampled_from(CALLS), label="call")
             params = data.draw(params_of(declared), label="params")
             options = data.draw(OPTIONS, label="options") if kind != "transactions" else None
-            watched = Watched(client)
+            watched = Counting(client)
             runtime = factory(watched)
             try:
-                if kind == "queries":
-                    runtime.execute_query(name, params, options)
-                elif kind == "commands":
-                    runtime.execute_command(name, params, options)
-                elif kind == "transactions":
-                    runtime.execute_transaction(name, params)
-                else:
-                    contract, method = name.split(".")
-                    keys = [params, params] if kind == "array" else params
-                    runtime.execute_query_method(contract, method, keys, options)
+                call(runtime, kind, name, params, options)
             except OperationExecutionError as error:
                 assert error.code in allowed, (name, str(error))
             except GraphDDBError:
