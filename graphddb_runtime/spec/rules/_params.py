@@ -40,6 +40,7 @@ def _fine(name: str, kind: Any, spec: dict[str, Any]) -> bool:
         kind in PARAM_TYPES
         and (kind != "literal" or (isinstance(spec.get("literals"), list) and spec["literals"]))
         and (kind == "array" or "element" not in spec)
+        and (kind == "literal" or "literals" not in spec)
         and bool(name)
         and "{" not in name
         and "}" not in name
@@ -63,6 +64,13 @@ def param_specs(ctx: Context) -> Iterator[SpecIssue]:
             if kind == "literal" and not (isinstance(literals, list) and literals):
                 yield ctx.issue(
                     here, f"literal param {name!r} needs a non-empty 'literals' array", "PA003"
+                )
+            if "literals" in spec and kind != "literal" and kind is not None:
+                yield ctx.issue(  # validating without them would accept values not listed
+                    f"{here}/literals",
+                    f"'literals' cannot be honoured on {kind!r} param {name!r}; declare "
+                    "\"type\": \"literal\" to restrict its values",
+                    "PA003",
                 )
             if "element" in spec and kind != "array":
                 yield ctx.issue(
