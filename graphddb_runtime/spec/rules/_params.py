@@ -69,7 +69,7 @@ def param_specs(ctx: Context) -> Iterator[SpecIssue]:
                 yield ctx.issue(  # validating without them would accept values not listed
                     f"{here}/literals",
                     f"'literals' cannot be honoured on {kind!r} param {name!r}; declare "
-                    "\"type\": \"literal\" to restrict its values",
+                    '"type": "literal" to restrict its values',
                     "PA003",
                 )
             if "element" in spec and kind != "array":
