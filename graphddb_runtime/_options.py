@@ -113,16 +113,8 @@ def common_options(
     if not isinstance(options, Mapping):
         raise ParameterValidationError(f"{op_id}: options must be a mapping, {received(options)}")
     check_names(op_id, options, allowed)
-    numbers = options.get("numbers")
-    if numbers is not None and numbers not in ("decimal", "native"):
-        raise ParameterValidationError(
-            f"{op_id}: option 'numbers' must be 'decimal' or 'native', {received(numbers)}"
-        )
-    datetimes = options.get("datetimes")
-    if datetimes is not None and datetimes not in ("datetime", "text"):
-        raise ParameterValidationError(
-            f"{op_id}: option 'datetimes' must be 'datetime' or 'text', {received(datetimes)}"
-        )
+    numbers = _choice(op_id, options, "numbers", ("decimal", "native"))
+    datetimes = _choice(op_id, options, "datetimes", ("datetime", "text"))
     context = options.get("context")
     if context is not None and not isinstance(context, Mapping):
         raise ParameterValidationError(
@@ -138,14 +130,20 @@ def read_flags(op_id: str, options: Mapping[str, Any]) -> tuple[int | None, str 
         raise ParameterValidationError(
             f"{op_id}: option 'limit' must be a positive integer, {received(limit)}"
         )
-    order = options.get("order")
-    if order is not None and order not in ("asc", "desc"):
-        raise ParameterValidationError(
-            f"{op_id}: option 'order' must be 'asc' or 'desc', {received(order)}"
-        )
+    order = _choice(op_id, options, "order", ("asc", "desc"))
     consistent = options.get("consistentRead")
     if consistent is not None and not isinstance(consistent, bool):
         raise ParameterValidationError(
             f"{op_id}: option 'consistentRead' must be a boolean, {received(consistent)}"
         )
     return limit, order, consistent is True
+
+
+def _choice(op_id: str, options: Mapping[str, Any], name: str, allowed: tuple[str, str]) -> Any:
+    """``options[name]`` (or ``None``) when it is one of the two ``allowed`` values."""
+    value = options.get(name)
+    if value is not None and value not in allowed:
+        raise ParameterValidationError(
+            f"{op_id}: option {name!r} must be {allowed[0]!r} or {allowed[1]!r}, {received(value)}"
+        )
+    return value
