@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["did_you_mean", "received"]
+__all__ = ["did_you_mean", "received", "short"]
 
 
 def did_you_mean(name: object, candidates: Iterable[str]) -> str:
@@ -19,17 +19,17 @@ def did_you_mean(name: object, candidates: Iterable[str]) -> str:
     return "; did you mean " + " or ".join(repr(c) for c in close) + "?"
 
 
-def received(value: object) -> str:
-    """``"got str '10'"``: the type and a short repr of a rejected value (~60 characters).
-
-    Never raises: an int too long for ``repr`` (Python's int/str conversion limit) is shown by
-    its size.
-    """
+def short(value: object, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters (ending ``...``). Never raises: an int too
+    long for ``repr`` (Python's int/str conversion limit) is shown by its size."""
     try:
         shown = repr(value)
     except ValueError:  # an int beyond sys.get_int_max_str_digits()
         size = value.bit_length() if isinstance(value, int) else 0
         shown = f"<{size}-bit integer>"
-    if len(shown) > 60:
-        shown = shown[:57] + "..."
-    return f"got {type(value).__name__} {shown}"
+    return shown if len(shown) <= limit else shown[: limit - 3] + "..."
+
+
+def received(value: object) -> str:
+    """``"got str '10'"``: the type and a :func:`short` repr of a rejected value."""
+    return f"got {type(value).__name__} {short(value)}"

@@ -12,6 +12,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from .._suggest import short
 from ..errors import ParameterValidationError
 
 __all__ = ["COERCED_TYPES", "literal_problem", "typed_literal"]
@@ -34,14 +35,14 @@ def typed_literal(value: Any, field_type: Any) -> tuple[Any, str | None]:
                 return Decimal(value), None
             return value, f"{value!r} is not a number"
         if isinstance(value, bool) or not (value is None or isinstance(value, (int, float))):
-            return value, f"{_json_type(value)} {_shown(value)} is not a number"
+            return value, f"{_json_type(value)} {short(value, 40)} is not a number"
     elif field_type == "boolean":
         if isinstance(value, str):
             if value in _BOOLEANS:
                 return _BOOLEANS[value], None
             return value, f"{value!r} is not 'true' or 'false'"
         if not (value is None or isinstance(value, bool)):
-            return value, f"{_json_type(value)} {_shown(value)} is not a boolean"
+            return value, f"{_json_type(value)} {short(value, 40)} is not a boolean"
     return value, None
 
 
@@ -64,8 +65,3 @@ def _json_type(value: Any) -> str:
     if isinstance(value, list):
         return "array"
     return "object" if isinstance(value, dict) else type(value).__name__
-
-
-def _shown(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
