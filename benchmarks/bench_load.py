@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import synthetic
 
 from graphddb_runtime import GraphDDBRuntime
-from graphddb_runtime._templates import parse_template
+from graphddb_runtime._values.templates import parse_template
 from graphddb_runtime.spec import _shape
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -29,7 +29,9 @@ from typing import Any
 
 from _transport import canned_client, per_call_us
 
-from graphddb_runtime import GraphDDBRuntime, _reads, _writes
+from graphddb_runtime import GraphDDBRuntime
+from graphddb_runtime._execute import reads as _reads
+from graphddb_runtime._execute import writes as _writes
 from graphddb_runtime.demo import example_spec
 
 USER_ITEM = {

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._codec import to_jsonable
+from ._values.codec import to_jsonable
 from .concurrency import map_with_concurrency
 from .cursor import (
     decode_cursor,

@@ -12,14 +12,14 @@ from __future__ import annotations
 from typing import Any
 
 
-# graphddb_runtime._batch.Batching
+# graphddb_runtime._execute.batch.Batching
 def _0(self, limits, sleep, gate):
     _setattr(self, 'limits', limits)
     _setattr(self, 'sleep', sleep)
     _setattr(self, 'gate', _f_gate() if gate is _FACTORY else gate)
 
 
-# graphddb_runtime._contract_reads.MethodOptions
+# graphddb_runtime._execute.contracts.reads.MethodOptions
 def _1(self, *, consistent, limit, after, order, context, numbers, datetimes):
     _setattr(self, 'consistent', consistent)
     _setattr(self, 'limit', limit)
@@ -30,7 +30,7 @@ def _1(self, *, consistent, limit, after, order, context, numbers, datetimes):
     _setattr(self, 'datetimes', datetimes)
 
 
-# graphddb_runtime._contract_reads._Single
+# graphddb_runtime._execute.contracts.reads._Single
 def _2(self, engine, plan, query, op_id):
     _setattr(self, 'engine', engine)
     _setattr(self, 'plan', plan)
@@ -38,7 +38,7 @@ def _2(self, engine, plan, query, op_id):
     _setattr(self, 'op_id', op_id)
 
 
-# graphddb_runtime._reads.Engine
+# graphddb_runtime._execute.engine.Engine
 def _3(self, *, catalog, sender, limits, tables, cursor_secret, sleep, compiled):
     _setattr(self, 'catalog', catalog)
     _setattr(self, 'sender', sender)
@@ -49,8 +49,16 @@ def _3(self, *, catalog, sender, limits, tables, cursor_secret, sleep, compiled)
     _setattr(self, 'compiled', _f_compiled() if compiled is _FACTORY else compiled)
 
 
-# graphddb_runtime._reads.ReadOptions
-def _4(self, *, cursor, limit, order, consistent, numbers, context, datetimes):
+# graphddb_runtime._execute.hooks.transactions._Op
+def _4(self, builder, element, index, ctx):
+    self.builder = builder
+    self.element = element
+    self.index = index
+    self.ctx = ctx
+
+
+# graphddb_runtime._execute.reads.ReadOptions
+def _5(self, *, cursor, limit, order, consistent, numbers, context, datetimes):
     _setattr(self, 'cursor', cursor)
     _setattr(self, 'limit', limit)
     _setattr(self, 'order', order)
@@ -60,8 +68,8 @@ def _4(self, *, cursor, limit, order, consistent, numbers, context, datetimes):
     _setattr(self, 'datetimes', datetimes)
 
 
-# graphddb_runtime._reads._Call
-def _5(self, engine, plan, params, opts, start_key, hooks, context):
+# graphddb_runtime._execute.reads._Call
+def _6(self, engine, plan, params, opts, start_key, hooks, context):
     _setattr(self, 'engine', engine)
     _setattr(self, 'plan', plan)
     _setattr(self, 'params', params)
@@ -71,32 +79,16 @@ def _5(self, engine, plan, params, opts, start_key, hooks, context):
     _setattr(self, 'context', context)
 
 
-# graphddb_runtime._templates.Template
-def _6(self, *, text, literals, names, whole):
-    _setattr(self, 'text', text)
-    _setattr(self, 'literals', literals)
-    _setattr(self, 'names', names)
-    _setattr(self, 'whole', whole)
-
-
-# graphddb_runtime._tx_hooks._Op
-def _7(self, builder, element, index, ctx):
-    self.builder = builder
-    self.element = element
-    self.index = index
-    self.ctx = ctx
-
-
-# graphddb_runtime._txitems.Actions
-def _8(self, sets, adds, condition, collection):
+# graphddb_runtime._execute.transactions.items.Actions
+def _7(self, sets, adds, condition, collection):
     self.sets = _f_sets() if sets is _FACTORY else sets
     self.adds = _f_adds() if adds is _FACTORY else adds
     self.condition = condition
     self.collection = collection
 
 
-# graphddb_runtime._txitems.Built
-def _9(self, type, body, target, origin, actions, copies, size):
+# graphddb_runtime._execute.transactions.items.Built
+def _8(self, type, body, target, origin, actions, copies, size):
     self.type = type
     self.body = body
     self.target = target
@@ -104,6 +96,14 @@ def _9(self, type, body, target, origin, actions, copies, size):
     self.actions = actions
     self.copies = copies
     self.size = size
+
+
+# graphddb_runtime._values.templates.Template
+def _9(self, *, text, literals, names, whole):
+    _setattr(self, 'text', text)
+    _setattr(self, 'literals', literals)
+    _setattr(self, 'names', names)
+    _setattr(self, 'whole', whole)
 
 
 # graphddb_runtime.errors.CancellationReason
@@ -529,16 +529,16 @@ def _50(self, issues, markers, clauses):
 
 
 INITS: dict[str, tuple[str, Any]] = {
-    'graphddb_runtime._batch.Batching': ('298ef1f664b1a057', _0),
-    'graphddb_runtime._contract_reads.MethodOptions': ('d7c823bf1d9a8dbc', _1),
-    'graphddb_runtime._contract_reads._Single': ('7b59b4aa367bc1fa', _2),
-    'graphddb_runtime._reads.Engine': ('ca25975747b70306', _3),
-    'graphddb_runtime._reads.ReadOptions': ('2e087ddb10064d74', _4),
-    'graphddb_runtime._reads._Call': ('dbec5a27b665a0ef', _5),
-    'graphddb_runtime._templates.Template': ('5a2a22a2d5a37925', _6),
-    'graphddb_runtime._tx_hooks._Op': ('5bb0e595402410de', _7),
-    'graphddb_runtime._txitems.Actions': ('3c344e6151ec3b1b', _8),
-    'graphddb_runtime._txitems.Built': ('15f6d69700bcbd7a', _9),
+    'graphddb_runtime._execute.batch.Batching': ('298ef1f664b1a057', _0),
+    'graphddb_runtime._execute.contracts.reads.MethodOptions': ('d7c823bf1d9a8dbc', _1),
+    'graphddb_runtime._execute.contracts.reads._Single': ('7b59b4aa367bc1fa', _2),
+    'graphddb_runtime._execute.engine.Engine': ('ca25975747b70306', _3),
+    'graphddb_runtime._execute.hooks.transactions._Op': ('5bb0e595402410de', _4),
+    'graphddb_runtime._execute.reads.ReadOptions': ('2e087ddb10064d74', _5),
+    'graphddb_runtime._execute.reads._Call': ('dbec5a27b665a0ef', _6),
+    'graphddb_runtime._execute.transactions.items.Actions': ('3c344e6151ec3b1b', _7),
+    'graphddb_runtime._execute.transactions.items.Built': ('15f6d69700bcbd7a', _8),
+    'graphddb_runtime._values.templates.Template': ('5a2a22a2d5a37925', _9),
     'graphddb_runtime.errors.CancellationReason': ('b22ea1558c5b05ea', _10),
     'graphddb_runtime.errors.SpecIssue': ('87b786b07f150ae4', _11),
     'graphddb_runtime.limits.RuntimeLimits': ('5fdf9115472b8f20', _12),

@@ -33,8 +33,8 @@ from typing import Any
 
 from boto3.dynamodb.types import Binary
 
-from ._codec import serialize_key
-from ._datetimes import date_text, datetime_text
+from ._values.codec import serialize_key
+from ._values.datetimes import date_text, datetime_text
 from .errors import CursorError, ParameterValidationError
 
 __all__ = [

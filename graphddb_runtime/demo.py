@@ -12,10 +12,10 @@ from collections.abc import Callable, Mapping
 from importlib import resources
 from typing import Any
 
-from ._codec import to_jsonable
-from ._reads import Engine
-from ._transactions import build_transaction
-from ._writes import build_command_request
+from ._execute.engine import Engine
+from ._execute.transactions.execute import build_transaction
+from ._execute.writes import build_command_request
+from ._values.codec import to_jsonable
 from .errors import GraphDDBError, TransactionCanceledError
 from .local import create_tables
 from .runtime import GraphDDBRuntime

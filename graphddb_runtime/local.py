@@ -27,7 +27,7 @@ import urllib.request
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ._templates import Template
+from ._values.templates import Template
 from .spec import load_spec
 from .spec.catalog import check_table_mapping, physical_tables
 from .spec.plans import Catalog, EntityPlan

@@ -8,8 +8,14 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
-from . import _contract_reads, _contract_writes, _reads, _transactions, _tx_hooks, _writes
-from ._client import Sender
+from ._execute import reads as _reads
+from ._execute import writes as _writes
+from ._execute.client import Sender
+from ._execute.contracts import reads as _contract_reads
+from ._execute.contracts import writes as _contract_writes
+from ._execute.engine import Engine
+from ._execute.hooks import transactions as _tx_hooks
+from ._execute.transactions import execute as _transactions
 from ._suggest import received
 from .errors import ConfigurationError, SpecIssue
 from .limits import RuntimeLimits
@@ -61,7 +67,7 @@ class GraphDDBRuntime:
         )
         self._issues: tuple[SpecIssue, ...] = loaded.issues
         self._table_mapping = MappingProxyType(mapping)
-        self._engine = _reads.Engine(
+        self._engine = Engine(
             catalog=loaded.catalog,
             sender=Sender(dynamodb_client),
             limits=limits if limits is not None else RuntimeLimits(),
@@ -205,7 +211,7 @@ class GraphDDBRuntime:
 
 
 def _run_transaction(
-    engine: _reads.Engine,
+    engine: Engine,
     transaction_id: object,
     params: object,
     options: object,

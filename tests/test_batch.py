@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from graphddb_runtime import _batch
-from graphddb_runtime._batch import (
+from graphddb_runtime._execute import batch as _batch
+from graphddb_runtime._execute.batch import (
     Batching,
     backoff_delay,
     batch_get,
@@ -25,7 +25,7 @@ from graphddb_runtime._batch import (
     collapse_writes,
     key_identity,
 )
-from graphddb_runtime._client import Sender
+from graphddb_runtime._execute.client import Sender
 from graphddb_runtime.errors import (
     BatchIncompleteError,
     OperationExecutionError,

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from boto3.dynamodb.types import Binary, TypeDeserializer, TypeSerializer
 
-from graphddb_runtime._codec import (
+from graphddb_runtime._values.codec import (
     attributes,
     datetime_text,
     deserialize,
@@ -26,7 +26,7 @@ from graphddb_runtime._codec import (
     to_jsonable,
     value_size,
 )
-from graphddb_runtime._datetimes import _parse_iso
+from graphddb_runtime._values.datetimes import _parse_iso
 from graphddb_runtime.errors import HydrationError, ParameterValidationError
 
 UTC = timezone.utc

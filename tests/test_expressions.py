@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from graphddb_runtime._expressions import (
+from graphddb_runtime.spec._expressions import (
     compile_condition,
     compile_tree,
     key_condition_text,

@@ -13,7 +13,7 @@ from graphddb_runtime import (
     QueryNotFoundError,
     TransactionNotFoundError,
 )
-from graphddb_runtime._templates import parse_template
+from graphddb_runtime._values.templates import parse_template
 from graphddb_runtime.spec.catalog import get_command, get_query, get_transaction
 from graphddb_runtime.spec.plans import Catalog, Literal, ParamRef
 

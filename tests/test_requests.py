@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from graphddb_runtime import GraphDDBRuntime, ParameterValidationError, UnboundParameterError
-from graphddb_runtime._requests import (
+from graphddb_runtime._values.requests import (
     delete_request,
     display,
     get_item_request,
@@ -16,7 +16,7 @@ from graphddb_runtime._requests import (
     query_request,
     update_request,
 )
-from graphddb_runtime._templates import Bindings
+from graphddb_runtime._values.templates import Bindings
 from graphddb_runtime.spec.plans import Catalog
 
 from . import _golden as golden

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from graphddb_runtime import ParameterValidationError, UnboundParameterError
-from graphddb_runtime._templates import Bindings, parse_template, resolve, text
+from graphddb_runtime._values.templates import Bindings, parse_template, resolve, text
 
 
 def test_syntax() -> None:

@@ -20,11 +20,16 @@ from typing import Any
 import pytest
 
 from graphddb_runtime import GraphDDBRuntime, RuntimeLimits
-from graphddb_runtime._codec import item_size
-from graphddb_runtime._params import validate_params
-from graphddb_runtime._reads import Engine
-from graphddb_runtime._transactions import build_transaction, collapse, preflight
-from graphddb_runtime._txitems import compiled, expand, expand_interpreted, source_of
+from graphddb_runtime._execute.engine import Engine
+from graphddb_runtime._execute.transactions.execute import build_transaction, collapse, preflight
+from graphddb_runtime._execute.transactions.items import (
+    compiled,
+    expand,
+    expand_interpreted,
+    source_of,
+)
+from graphddb_runtime._values.codec import item_size
+from graphddb_runtime._values.params import validate_params
 from graphddb_runtime.demo import example_spec
 
 TABLES = {"T": "t-prod", "U": "u-prod"}  # the logical tables of ENTITIES (section 15.6)

@@ -11,10 +11,10 @@ import json
 from types import MappingProxyType
 from typing import Any
 
-from .._expressions import compile_condition, compile_tree, key_condition_text, range_clause
-from .._templates import Template, normalize, parse_template
+from .._values.templates import Template, normalize, parse_template
 from ..limits import RELATION_TRAVERSAL_CONCURRENCY
 from ._context import Context, OpInfo, Params, QueryInfo, as_dict
+from ._expressions import compile_condition, compile_tree, key_condition_text, range_clause
 from ._literals import typed_literal
 from .plans import (
     Catalog,

@@ -12,7 +12,7 @@ from types import MappingProxyType
 from typing import Any
 
 from .._dataclass import dataclass, field
-from .._templates import normalize, parse_template
+from .._values.templates import normalize, parse_template
 from ..errors import SpecIssue
 from ._literals import COERCED_TYPES
 from ._shape import escape, pointer

@@ -48,7 +48,7 @@ def typed_literal(value: Any, field_type: Any) -> tuple[Any, str | None]:
 
 def literal_problem(value: Any) -> str | None:
     """Why DynamoDB cannot store this literal (non-finite, too precise, too deep), if so."""
-    from .._codec import serialize  # noqa: PLC0415 - keep the spec package free of boto3 at import
+    from .._values.codec import serialize  # noqa: PLC0415 - keep the spec package free of boto3 at import
 
     try:
         serialize(value, op_id="literal")

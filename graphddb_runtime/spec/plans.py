@@ -12,7 +12,7 @@ from types import MappingProxyType
 from typing import Any
 
 from .._dataclass import dataclass
-from .._templates import Template
+from .._values.templates import Template
 
 __all__ = [
     "Catalog",

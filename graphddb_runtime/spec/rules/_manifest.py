@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..._suggest import did_you_mean
-from ..._templates import parse_template
+from ..._values.templates import parse_template
 from ...errors import SpecIssue
 from .._context import Context, EntityInfo
 from .._literals import COERCED_TYPES

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..._suggest import did_you_mean
-from ..._templates import parse_template
+from ..._values.templates import parse_template
 from ...errors import SpecIssue
 from .._context import PARAM_TYPES, Context, as_dict
 from .._shape import pointer

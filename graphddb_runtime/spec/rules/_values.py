@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..._templates import parse_template
+from ..._values.templates import parse_template
 from ...errors import SpecIssue
 from .._context import Context, Params, as_dict
 from .._literals import literal_problem, typed_literal

@@ -1,0 +1,95 @@
+"""execute_command: one PutItem, UpdateItem or DeleteItem (docs/format.md sections 10 and 11)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .._values.codec import native_numbers
+from .._values.params import validate_params
+from .._values.requests import delete_request, put_request, update_request
+from ..errors import ParameterValidationError
+from ..middleware import WriteRuntime
+from ..spec.catalog import get_command
+from ..spec.plans import CommandPlan
+from .client import Sender
+from .engine import Engine
+from .hooks.writes import execute_with_hooks, returned
+from .options import COMMAND, common_options
+
+__all__ = ["build_command_request", "execute_command"]
+
+_RETURN_VALUES = ("ALL_NEW", "ALL_OLD", "UPDATED_NEW", "UPDATED_OLD")
+_SEND = {
+    "PutItem": Sender.put_item,
+    "UpdateItem": Sender.update_item,
+    "DeleteItem": Sender.delete_item,
+}
+
+
+def _options(
+    plan: CommandPlan, options: object, engine: Engine
+) -> tuple[str | None, str, str, Mapping[str, Any] | None]:
+    """``(returnValues, numbers, datetimes, context)`` after validating the options of 10.5."""
+    limits = engine.limits
+    checked, numbers, datetimes, context = common_options(
+        plan.id, options, limits.numbers, COMMAND, limits.datetimes
+    )
+    return_values = checked.get("returnValues")
+    if return_values is not None:
+        allowed = ("ALL_OLD",) if plan.type != "UpdateItem" else _RETURN_VALUES
+        if return_values not in allowed:
+            raise ParameterValidationError(
+                f"{plan.id}: option 'returnValues' must be one of {list(allowed)} for "
+                f"{plan.type}, got {return_values!r}"
+            )
+    return return_values, numbers, datetimes, context
+
+
+def build_command_request(
+    engine: Engine, plan: CommandPlan, params: Mapping[str, Any], return_values: str | None
+) -> dict[str, Any]:
+    """The exact kwargs of the command's single DynamoDB call."""
+    table = engine.physical(plan.table)
+    entity = engine.catalog.entities.get(plan.entity) if plan.entity is not None else None
+    if plan.type == "PutItem":
+        assert entity is not None  # CM003: PutItem has an entity
+        return put_request(
+            plan, entity, params, table=table, return_values=return_values, op_id=plan.id
+        )
+    if plan.type == "UpdateItem":
+        return update_request(
+            plan, entity, params, table=table, return_values=return_values, op_id=plan.id
+        )
+    return delete_request(plan, params, table=table, return_values=return_values, op_id=plan.id)
+
+
+def execute_command(
+    engine: Engine,
+    command_id: object,
+    params: object,
+    options: object,
+    hooks: WriteRuntime | None = None,
+) -> Any:
+    """Section 15.4; with middleware, section 39 (validation still runs first, unhooked)."""
+    plan = get_command(engine.catalog, command_id)
+    validate_params(plan.id, params, plan.params)
+    assert isinstance(params, Mapping)
+    return_values, numbers, datetimes, context = _options(plan, options, engine)
+    if hooks is not None:
+        return execute_with_hooks(
+            engine,
+            plan,
+            params,
+            return_values=return_values,
+            numbers=numbers,
+            datetimes=datetimes,
+            context=context,
+            hooks=hooks,
+        )
+    request = build_command_request(engine, plan, params, return_values)
+    response = _SEND[plan.type](engine.sender, plan.id, request)
+    if return_values is None or not response.get("Attributes"):
+        return None
+    result = returned(engine, plan, response["Attributes"], request, datetimes)
+    return native_numbers(result) if numbers == "native" else result
