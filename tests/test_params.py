@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from graphddb_runtime import ParameterValidationError
-from graphddb_runtime._values.params import validate_params
+from graphddb_runtime._bind.params import validate_params
 from graphddb_runtime.spec._context import Context
 
 SPECS = Context.__new__(Context)

@@ -28,10 +28,10 @@ from graphddb_runtime import (
     RuntimeLimits,
     concurrency,
 )
+from graphddb_runtime._bind.requests import key_map, query_request
 from graphddb_runtime._execute.batch import identity_function, key_identity
 from graphddb_runtime._execute.legs import ConnectionLeg, SingleLeg, compiled_legs, decoder
 from graphddb_runtime._values.codec import deserialize_item, hydrate
-from graphddb_runtime._values.requests import key_map, query_request
 from graphddb_runtime._values.templates import Bindings, parse_template
 from graphddb_runtime.concurrency import map_with_concurrency
 from graphddb_runtime.demo import example_spec, seed

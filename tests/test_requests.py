@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from graphddb_runtime import GraphDDBRuntime, ParameterValidationError, UnboundParameterError
-from graphddb_runtime._values.requests import (
+from graphddb_runtime._bind.requests import (
     delete_request,
     display,
     get_item_request,

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from graphddb_runtime import GraphDDBRuntime, RuntimeLimits
+from graphddb_runtime._bind.params import validate_params
 from graphddb_runtime._execute.engine import Engine
 from graphddb_runtime._execute.transactions.execute import build_transaction, collapse, preflight
 from graphddb_runtime._execute.transactions.items import (
@@ -29,7 +30,6 @@ from graphddb_runtime._execute.transactions.items import (
     source_of,
 )
 from graphddb_runtime._values.codec import item_size
-from graphddb_runtime._values.params import validate_params
 from graphddb_runtime.demo import example_spec
 
 TABLES = {"T": "t-prod", "U": "u-prod"}  # the logical tables of ENTITIES (section 15.6)

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import DYNAMODB_CONTEXT
 
+from .._bind.getters import getter, result_lookup
+from .._bind.requests import located
 from .._values.codec import (
     ValueRejected,
     deserialize,
@@ -31,8 +33,6 @@ from .._values.codec import (
     serialize,
     serialize_key,
 )
-from .._values.getters import getter, result_lookup
-from .._values.requests import located
 from .._values.templates import Template, text, unbound
 from ..cursor import mint_cursor
 from ..errors import ParameterValidationError

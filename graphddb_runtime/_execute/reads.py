@@ -10,10 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .._dataclass import dataclass
-from .._values.codec import native_numbers, serialize_key
-from .._values.params import validate_params
-from .._values.requests import (
+from .._bind.params import validate_params
+from .._bind.requests import (
     Unresolved,
     batch_get_request,
     display,
@@ -22,6 +20,8 @@ from .._values.requests import (
     query_request,
     value_of,
 )
+from .._dataclass import dataclass
+from .._values.codec import native_numbers, serialize_key
 from .._values.templates import Bindings
 from ..cursor import read_cursor
 from ..errors import LimitExceededError, ParameterValidationError

@@ -29,7 +29,7 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
-from .._values.requests import batch_get_request
+from .._bind.requests import batch_get_request
 from ..concurrency import map_with_concurrency
 from ..spec.plans import QueryPlan, ReadOpPlan
 from .batch import Batching, batch_get

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .._bind.params import validate_params
+from .._bind.requests import delete_request, put_request, update_request
 from .._values.codec import native_numbers
-from .._values.params import validate_params
-from .._values.requests import delete_request, put_request, update_request
 from ..errors import ParameterValidationError
 from ..middleware import WriteRuntime
 from ..spec.catalog import get_command

@@ -20,17 +20,17 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..._dataclass import dataclass
-from ..._suggest import did_you_mean, received
-from ..._values.codec import deserialize_item, hydrate, native_numbers, serialize_key
-from ..._values.params import validate_params
-from ..._values.requests import (
+from ..._bind.params import validate_params
+from ..._bind.requests import (
     batch_get_request,
     get_item_request,
     key_map,
     query_request,
     value_of,
 )
+from ..._dataclass import dataclass
+from ..._suggest import did_you_mean, received
+from ..._values.codec import deserialize_item, hydrate, native_numbers, serialize_key
 from ...concurrency import map_with_concurrency
 from ...cursor import (
     decode_per_key_cursor,

@@ -17,10 +17,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..._bind.params import validate_params
+from ..._bind.requests import key_map, put_request
 from ..._suggest import received
 from ..._values.codec import deserialize_item, hydrate, native_numbers
-from ..._values.params import validate_params
-from ..._values.requests import key_map, put_request
 from ...errors import ContractArityError, ParameterValidationError
 from ...spec.plans import CommandMethodPlan, CommandPlan
 from ..batch import Batching, batch_write

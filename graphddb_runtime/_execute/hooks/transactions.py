@@ -22,9 +22,9 @@ import dataclasses
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..._bind.params import check_element, check_param
 from ..._dataclass import dataclass
 from ..._values.codec import deserialize_item
-from ..._values.params import check_element, check_param
 from ...errors import GraphDDBError, TransactionCanceledError
 from ...middleware import PersistCtx, WriteCtx, WriteRuntime, model_of
 from ...spec.catalog import get_transaction

@@ -19,9 +19,9 @@ import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..._bind.params import validate_params
+from ..._bind.requests import delete_request, put_record, put_request, update_request
 from ..._values.codec import attributes, deserialize, deserialize_item, native_numbers
-from ..._values.params import validate_params
-from ..._values.requests import delete_request, put_record, put_request, update_request
 from ...errors import GraphDDBError
 from ...middleware import PersistCtx, WriteCtx, WriteRuntime, declined, model_of, recover
 from ...spec.plans import CommandPlan, EntityPlan, Literal

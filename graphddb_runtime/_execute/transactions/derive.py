@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from ..._bind.getters import Element, Params
 from ..._values.codec import serialize_key
-from ..._values.getters import Element, Params
 from ..._values.templates import Template, text
 from ...errors import ParameterValidationError
 from ...spec.plans import EntityPlan, TableSchema

@@ -22,11 +22,11 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
+from ..._bind.getters import Element, Getter, Params, getter, maintain_source, text_getter
+from ..._bind.requests import param_of
 from ..._dataclass import dataclass, field
 from ..._values.codec import serialize
 from ..._values.datetimes import check_format
-from ..._values.getters import Element, Getter, Params, getter, maintain_source, text_getter
-from ..._values.requests import param_of
 from ..._values.templates import Template, text
 from ...errors import ParameterValidationError
 from ...spec.plans import (

@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..._bind.params import one_of, validate_params
 from ..._values.avrules import number_reason, text_reason
 from ..._values.codec import is_number
-from ..._values.params import one_of, validate_params
 from ...spec.plans import ParamPlan, TransactionPlan
 from .source import Source
 

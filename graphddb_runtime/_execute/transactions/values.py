@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ..._bind.getters import param_unbound
 from ..._values.codec import serialize
-from ..._values.getters import param_unbound
 from ..._values.templates import Template, text, unbound
 from ...spec.plans import ConditionPlan, Literal, ParamRef, Value, thaw
 from ..batch import canonical

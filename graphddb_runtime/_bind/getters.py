@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .._values.templates import Template, text, unbound
 from ..errors import UnboundParameterError
 from ..spec.plans import Literal, ParamRef, Value, thaw
-from .templates import Template, text, unbound
 
 __all__ = [
     "Getter",

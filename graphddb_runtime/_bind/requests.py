@@ -9,6 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .._values.codec import ValueRejected, check_item_size, serialize, serialize_key
+from .._values.datetimes import check_format, format_problem
+from .._values.templates import Env, Template, resolve, text
 from ..errors import ParameterValidationError, UnboundParameterError
 from ..spec.plans import (
     CommandPlan,
@@ -22,9 +25,6 @@ from ..spec.plans import (
     Value,
     thaw,
 )
-from .codec import ValueRejected, check_item_size, serialize, serialize_key
-from .datetimes import check_format, format_problem
-from .templates import Env, Template, resolve, text
 
 __all__ = [
     "AV",

@@ -8,10 +8,10 @@ from decimal import Decimal
 from typing import Any
 
 from .._suggest import did_you_mean, received
+from .._values.avrules import number_reason, text_reason
+from .._values.codec import is_number
 from ..errors import ParameterValidationError
 from ..spec.plans import ParamPlan
-from .avrules import number_reason, text_reason
-from .codec import is_number
 
 __all__ = ["check_element", "check_param", "one_of", "validate_params"]
 
