@@ -3,9 +3,7 @@
 Public API only; everything else lives in private modules. ``__all__`` is pinned by a test.
 """
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING, Any
+import typing as _typing
 
 from ._values.codec import to_jsonable
 from .concurrency import map_with_concurrency
@@ -54,13 +52,13 @@ from .middleware import (
 from .runtime import GraphDDBRuntime
 from .spec import SPEC_VERSION_SUPPORTED
 
-if TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from .aio import AsyncGraphDDBRuntime
 
 __version__ = "0.1.0"
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _typing.Any:
     # AsyncGraphDDBRuntime pulls in asyncio (about 7 ms); a synchronous Lambda handler never
     # needs it, so it is imported on first use instead of on ``import graphddb_runtime``.
     if name == "AsyncGraphDDBRuntime":

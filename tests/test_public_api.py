@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
+import types
+
 import graphddb_runtime
 
 # Section 15.1 lists the final surface; every name of it is exported.
@@ -80,3 +83,64 @@ def test_relation_traversal_concurrency() -> None:
 
 def test_spec_version_supported() -> None:
     assert graphddb_runtime.SPEC_VERSION_SUPPORTED == "1.2"
+
+
+# Every public module's __all__, pinned: a module exports only the names a user may rely on.
+PUBLIC_MODULES = {
+    "graphddb_runtime.runtime": {"GraphDDBRuntime"},
+    "graphddb_runtime.aio": {"AsyncGraphDDBRuntime"},
+    "graphddb_runtime.limits": {"RELATION_TRAVERSAL_CONCURRENCY", "RuntimeLimits"},
+    "graphddb_runtime.concurrency": {"map_with_concurrency"},
+    "graphddb_runtime.cli": {"main"},
+    "graphddb_runtime.local": {"create_tables", "moto_server", "table_definitions"},
+    "graphddb_runtime.demo": {"SEED", "example_spec", "run_demo", "seed"},
+    "graphddb_runtime.cursor": {
+        "decode_cursor",
+        "decode_per_key_cursor",
+        "encode_cursor",
+        "encode_per_key_cursor",
+        "mint_cursor",
+        "read_cursor",
+        "serialize_contract_key",
+        "sign_cursor",
+        "verify_cursor",
+    },
+    "graphddb_runtime.middleware": {
+        "RECOVER_NONE",
+        "MiddlewareRegistry",
+        "MiddlewareRuntime",
+        "PersistCtx",
+        "ReadOpCtx",
+        "ReadRequestCtx",
+        "WriteCtx",
+        "WriteRuntime",
+    },
+    "graphddb_runtime.errors": {
+        name
+        for name in SECTION_15_1
+        if name.endswith("Error") or name in {"SpecIssue", "CancellationReason"}
+    },
+}
+#: The modules a user imports (the package's public submodules); the rest start with "_".
+PUBLIC_SUBMODULES = {name.rsplit(".", 1)[1] for name in PUBLIC_MODULES} | {"spec"}
+
+
+def test_every_public_module_pins_its_all() -> None:
+    for module_name, names in PUBLIC_MODULES.items():
+        module = importlib.import_module(module_name)
+        assert set(module.__all__) == names, module_name
+        assert len(module.__all__) == len(names), module_name
+        for name in module.__all__:
+            assert hasattr(module, name), (module_name, name)
+
+
+def test_the_package_namespace_holds_only_public_names() -> None:
+    """``vars(graphddb_runtime)``: the exports, dunders, public submodules and private ones."""
+    importlib.import_module("graphddb_runtime.aio")
+    for name, value in vars(graphddb_runtime).items():
+        if name.startswith("_"):
+            continue
+        if isinstance(value, types.ModuleType):
+            assert name in PUBLIC_SUBMODULES, name
+        else:
+            assert name in graphddb_runtime.__all__, name
