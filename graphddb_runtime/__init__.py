@@ -5,6 +5,7 @@ Public API only; everything else lives in private modules. ``__all__`` is pinned
 
 import typing as _typing
 
+from . import errors
 from ._values.codec import to_jsonable
 from .concurrency import map_with_concurrency
 from .cursor import (
@@ -14,30 +15,7 @@ from .cursor import (
     encode_per_key_cursor,
     serialize_contract_key,
 )
-from .errors import (
-    BatchIncompleteError,
-    CancellationReason,
-    CommandNotFoundError,
-    ConditionFailedError,
-    ConfigurationError,
-    ContractArityError,
-    ContractNotFoundError,
-    CursorError,
-    GraphDDBError,
-    HydrationError,
-    LimitExceededError,
-    MultiOperationNotSupportedError,
-    OperationExecutionError,
-    ParameterValidationError,
-    QueryNotFoundError,
-    SpecError,
-    SpecIssue,
-    ThrottledError,
-    TransactionCanceledError,
-    TransactionCollapseError,
-    TransactionNotFoundError,
-    UnboundParameterError,
-)
+from .errors import *  # noqa: F403 - the exception tree (errors.__all__) is public
 from .limits import RELATION_TRAVERSAL_CONCURRENCY, RuntimeLimits
 from .middleware import (
     RECOVER_NONE,
@@ -73,35 +51,13 @@ __all__ = [
     "RELATION_TRAVERSAL_CONCURRENCY",
     "SPEC_VERSION_SUPPORTED",
     "AsyncGraphDDBRuntime",
-    "BatchIncompleteError",
-    "CancellationReason",
-    "CommandNotFoundError",
-    "ConditionFailedError",
-    "ConfigurationError",
-    "ContractArityError",
-    "ContractNotFoundError",
-    "CursorError",
-    "GraphDDBError",
     "GraphDDBRuntime",
-    "HydrationError",
-    "LimitExceededError",
     "MiddlewareRegistry",
     "MiddlewareRuntime",
-    "MultiOperationNotSupportedError",
-    "OperationExecutionError",
-    "ParameterValidationError",
     "PersistCtx",
-    "QueryNotFoundError",
     "ReadOpCtx",
     "ReadRequestCtx",
     "RuntimeLimits",
-    "SpecError",
-    "SpecIssue",
-    "ThrottledError",
-    "TransactionCanceledError",
-    "TransactionCollapseError",
-    "TransactionNotFoundError",
-    "UnboundParameterError",
     "WriteCtx",
     "WriteRuntime",
     "decode_cursor",
@@ -112,3 +68,4 @@ __all__ = [
     "serialize_contract_key",
     "to_jsonable",
 ]
+__all__ += errors.__all__

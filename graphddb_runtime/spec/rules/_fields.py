@@ -33,85 +33,65 @@ Shape = tuple[frozenset[str], dict[str, tuple[str, str]]]
 ALWAYS = frozenset({"description", "$comment"})
 
 
-def _shape(recognised: str, **children: tuple[str, str]) -> Shape:
-    return frozenset(recognised.split()) | ALWAYS, children
+#: One entry per shape: ``shape: recognised fields | child:shape`` (a child field holds one
+#: object of that shape; ``{}`` a map of them by name, ``[]`` a list of them); an indented
+#: line continues the entry above it.
+_TABLE = """
+manifest: entities tables version | entities:entity{}
+entity: fields gsis key name physicalName relations table ttlAttribute | key:key gsis:gsi[]
+    fields:field{}
+key: pkTemplate skTemplate
+gsi: indexName inputFields pkTemplate skTemplate unique
+field: format required type
+operations: commands contracts queries transactions version | queries:query{} commands:command{}
+    transactions:transaction{} contracts:contract{}
+param: element literals required type | element:param{}
+query: cardinality executionPlan operations params | params:param{} operations:op[]
+    executionPlan:plan
+op: entity filter indexName keyCondition limit projection rangeCondition resultPath
+    scanIndexForward sourceField tableName type | rangeCondition:range filter:filter
+range: key operator value
+filter: declarative
+plan: concurrency groups
+command: changes condition entity item keyCondition params tableName type | params:param{}
+    condition:condition
+condition: declarative expression field fields kind names values
+transaction: items maxItems params | params:param{} items:txitem[]
+txitem: add changes condition entity forEach item keyCondition literalKey maintain tableName
+    type when | maintain:maintain condition:condition forEach:forEach when:when
+forEach: source
+when: left op right
+maintain: collection counter kind projection | projection:projected{} collection:collection
+    counter:counter
+projected: args inputField op
+collection: field maxItems orderBy
+counter: attribute delta
+contract: kind methods
+qmethod: compose compositionPlan inputArity kind operation resolution | compose:edge[]
+    compositionPlan:cplan
+edge: as bind contract method resolution
+cplan: batchChunkSize concurrency stages
+cmethod: batch kind returnSelection single | single:target batch:target
+target: mode operation transaction
+"""
+_HOW = {"{}": "map", "[]": "list"}
 
 
-SHAPES: dict[str, Shape] = {
-    "manifest": _shape("version entities tables", entities=("entity", "map")),
-    "entity": _shape(
-        "table key gsis fields physicalName relations ttlAttribute name",
-        key=("key", "one"),
-        gsis=("gsi", "list"),
-        fields=("field", "map"),
-    ),
-    "key": _shape("pkTemplate skTemplate"),
-    "gsi": _shape("indexName pkTemplate skTemplate inputFields unique"),
-    "field": _shape("type format required"),
-    "operations": _shape(
-        "version queries commands transactions contracts",
-        queries=("query", "map"),
-        commands=("command", "map"),
-        transactions=("transaction", "map"),
-        contracts=("contract", "map"),
-    ),
-    "param": _shape("type required literals element", element=("param", "map")),
-    "query": _shape(
-        "params cardinality operations executionPlan",
-        params=("param", "map"),
-        operations=("op", "list"),
-        executionPlan=("plan", "one"),
-    ),
-    "op": _shape(
-        "type tableName indexName entity keyCondition rangeCondition scanIndexForward filter "
-        "projection limit resultPath sourceField",
-        rangeCondition=("range", "one"),
-        filter=("filter", "one"),
-    ),
-    "range": _shape("operator key value"),
-    "filter": _shape("declarative"),
-    "plan": _shape("groups concurrency"),
-    "command": _shape(
-        "type tableName entity params item keyCondition changes condition",
-        params=("param", "map"),
-        condition=("condition", "one"),
-    ),
-    "condition": _shape("kind field fields declarative expression names values"),
-    "transaction": _shape(
-        "params items maxItems", params=("param", "map"), items=("txitem", "list")
-    ),
-    "txitem": _shape(
-        "type tableName entity item literalKey keyCondition changes add maintain condition "
-        "forEach when",
-        maintain=("maintain", "one"),
-        condition=("condition", "one"),
-        forEach=("forEach", "one"),
-        when=("when", "one"),
-    ),
-    "forEach": _shape("source"),
-    "when": _shape("left op right"),
-    "maintain": _shape(
-        "kind projection collection counter",
-        projection=("projected", "map"),
-        collection=("collection", "one"),
-        counter=("counter", "one"),
-    ),
-    "projected": _shape("op args inputField"),
-    "collection": _shape("field maxItems orderBy"),
-    "counter": _shape("attribute delta"),
-    "contract": _shape("kind methods"),
-    "qmethod": _shape(
-        "operation resolution inputArity compose compositionPlan kind",
-        compose=("edge", "list"),
-        compositionPlan=("cplan", "one"),
-    ),
-    "edge": _shape("as contract method resolution bind"),
-    "cplan": _shape("stages concurrency batchChunkSize"),
-    "cmethod": _shape(
-        "single batch returnSelection kind", single=("target", "one"), batch=("target", "one")
-    ),
-    "target": _shape("mode operation transaction"),
-}
+def _shapes(table: str) -> dict[str, Shape]:
+    shapes: dict[str, Shape] = {}
+    for line in table.replace("\n    ", " ").strip().splitlines():
+        name, _, rest = line.partition(": ")
+        recognised, _, children = rest.partition(" | ")
+        links: dict[str, tuple[str, str]] = {}
+        for link in children.split():
+            field, _, child = link.partition(":")
+            how = _HOW.get(child[-2:], "one")
+            links[field] = (child[:-2] if how != "one" else child, how)
+        shapes[name] = frozenset(recognised.split()) | ALWAYS, links
+    return shapes
+
+
+SHAPES: dict[str, Shape] = _shapes(_TABLE)
 
 #: Fields of the 1.x format family (docs/FORMAT-1.2 supplement) this runtime does not implement:
 #: shape -> field -> the format version that introduced it.
