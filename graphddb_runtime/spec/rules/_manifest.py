@@ -17,6 +17,14 @@ from ._sites import Where, at
 FORMATS = ("datetime", "date")
 
 
+def _error(ctx: Context, ptr: str, message: str, rule_id: str) -> SpecIssue:
+    return ctx.issue(ptr, message, rule_id, manifest=True)
+
+
+def _advisory(ctx: Context, ptr: str, message: str, rule_id: str) -> SpecIssue:
+    return ctx.issue(ptr, message, rule_id, advisory=True, manifest=True)
+
+
 def _templates(entity: EntityInfo) -> Iterator[tuple[Where, str]]:
     """(location, template) of the key and GSI templates of ``entity``."""
     base = ("entities", entity.name)
@@ -30,34 +38,36 @@ def _templates(entity: EntityInfo) -> Iterator[tuple[Where, str]]:
                 yield ("", (*base, "gsis", gsi.position, name)), template
 
 
+def _placeholders(ctx: Context) -> Iterator[tuple[EntityInfo, Where, str, str]]:
+    """(entity, location, template, placeholder) of every key and GSI template placeholder."""
+    for entity in ctx.entities.values():
+        for where, template in _templates(entity):
+            for name in parse_template(template).names:
+                yield entity, where, template, name
+
+
 @rule("MF005")
 def duplicate_index(ctx: Context) -> Iterator[SpecIssue]:
     for entity in ctx.entities.values():
         seen: set[str] = set()
         for gsi in entity.gsis:
             if gsi.index_name in seen:
-                yield ctx.issue(
+                yield _error(
+                    ctx,
                     pointer(("entities", entity.name, "gsis", gsi.position, "indexName")),
                     f"duplicate index {gsi.index_name!r} on entity {entity.name!r}",
                     "MF005",
-                    manifest=True,
                 )
             seen.add(gsi.index_name)
 
 
 @rule("MF007")
 def key_namespaces(ctx: Context) -> Iterator[SpecIssue]:
-    for entity in ctx.entities.values():
-        for where, template in _templates(entity):
-            for name in parse_template(template).names:
-                for namespace in ("result.", "item."):
-                    if name.startswith(namespace):
-                        yield ctx.issue(
-                            at(where),
-                            f"key template {template!r} may not use the {namespace!r} namespace",
-                            "MF007",
-                            manifest=True,
-                        )
+    for _, where, template, name in _placeholders(ctx):
+        for namespace in ("result.", "item."):
+            if name.startswith(namespace):
+                message = f"key template {template!r} may not use the {namespace!r} namespace"
+                yield _error(ctx, at(where), message, "MF007")
 
 
 @rule("MF008")
@@ -73,29 +83,21 @@ def input_fields(ctx: Context) -> Iterator[SpecIssue]:
                         if n not in placeholders:
                             placeholders.append(n)
             if set(gsi.input_fields) != set(placeholders):
-                yield ctx.issue(
+                yield _advisory(
+                    ctx,
                     pointer(("entities", entity.name, "gsis", gsi.position, "inputFields")),
                     f"inputFields {list(gsi.input_fields)!r} do not cover placeholders "
                     f"{placeholders!r}; the runtime uses their union",
                     "MF008",
-                    advisory=True,
-                    manifest=True,
                 )
 
 
 @rule("MF009")
 def placeholders_are_fields(ctx: Context) -> Iterator[SpecIssue]:
-    for entity in ctx.entities.values():
-        for where, template in _templates(entity):
-            for name in parse_template(template).names:
-                if name not in entity.fields and not name.startswith(("result.", "item.")):
-                    yield ctx.issue(
-                        at(where),
-                        f"placeholder {name!r} is not a field of {entity.name!r}",
-                        "MF009",
-                        advisory=True,
-                        manifest=True,
-                    )
+    for entity, where, _, name in _placeholders(ctx):
+        if name not in entity.fields and not name.startswith(("result.", "item.")):
+            message = f"placeholder {name!r} is not a field of {entity.name!r}"
+            yield _advisory(ctx, at(where), message, "MF009")
 
 
 @rule("MF010")
@@ -103,13 +105,12 @@ def table_sort_key_agreement(ctx: Context) -> Iterator[SpecIssue]:
     for entity in ctx.entities.values():
         table = ctx.tables[entity.table]
         if entity.pk is not None and entity.sk is None and table.has_sort_key:
-            yield ctx.issue(
+            yield _advisory(
+                ctx,
                 ctx.at(pointer(("entities", entity.name)), entity.raw, "key", "skTemplate"),
                 f"table {entity.table!r} has a sort key, but entity {entity.name!r} has no "
                 "skTemplate",
                 "MF010",
-                advisory=True,
-                manifest=True,
             )
 
 
@@ -119,7 +120,8 @@ def index_sort_key_agreement(ctx: Context) -> Iterator[SpecIssue]:
         indexes = ctx.tables[entity.table].indexes
         for gsi in entity.gsis:
             if gsi.sk is None and indexes.get(gsi.index_name):
-                yield ctx.issue(
+                yield _advisory(
+                    ctx,
                     ctx.at(
                         pointer(("entities", entity.name)),
                         entity.raw,
@@ -129,8 +131,6 @@ def index_sort_key_agreement(ctx: Context) -> Iterator[SpecIssue]:
                     ),
                     f"index {gsi.index_name!r} has a sort key on other entities",
                     "MF011",
-                    advisory=True,
-                    manifest=True,
                 )
 
 
@@ -140,12 +140,12 @@ def field_formats(ctx: Context) -> Iterator[SpecIssue]:
         for name, meta in entity.fields.items():
             fmt = meta.get("format") if isinstance(meta, dict) else None
             if isinstance(fmt, str) and fmt not in FORMATS:
-                yield ctx.issue(
+                yield _error(
+                    ctx,
                     pointer(("entities", entity.name, "fields", name, "format")),
                     f"unsupported format {fmt!r}: this runtime restores 'datetime' and 'date' "
                     "values only" + did_you_mean(fmt, FORMATS),
                     "MF012",
-                    manifest=True,
                 )
 
 
@@ -167,13 +167,12 @@ def field_types(ctx: Context) -> Iterator[SpecIssue]:
             if hint is None:
                 hint = hints[kind] = _type_hint(kind)
             if hint:
-                yield ctx.issue(
+                yield _advisory(
+                    ctx,
                     pointer(("entities", entity.name, "fields", name, "type")),
                     f"field type {kind!r} is informative, so literals written to {name!r} are "
                     f"not typed{hint}",
                     "MF015",
-                    advisory=True,
-                    manifest=True,
                 )
 
 
@@ -188,12 +187,11 @@ def ttl_attribute(ctx: Context) -> Iterator[SpecIssue]:
     for entity in ctx.entities.values():
         ttl = entity.raw.get("ttlAttribute")
         if isinstance(ttl, str) and ttl not in entity.fields:
-            yield ctx.issue(
+            yield _advisory(
+                ctx,
                 pointer(("entities", entity.name, "ttlAttribute")),
                 f"ttlAttribute {ttl!r} is not a field of {entity.name!r}",
                 "MF013",
-                advisory=True,
-                manifest=True,
             )
 
 
@@ -207,14 +205,14 @@ def physical_names(ctx: Context) -> Iterator[SpecIssue]:
             continue
         ptr = pointer(("entities", entity.name, "physicalName"))
         if not name:
-            yield ctx.issue(ptr, "physicalName must not be empty", "MF014", manifest=True)
+            yield _error(ctx, ptr, "physicalName must not be empty", "MF014")
             continue
         seen, owner = first.setdefault(entity.table, (name, entity.name))
         if seen != name:
-            yield ctx.issue(
+            yield _error(
+                ctx,
                 ptr,
                 f"physicalName {name!r} of {entity.name!r} differs from {seen!r} of {owner!r}: "
                 f"logical table {entity.table!r} can have only one physical name",
                 "MF014",
-                manifest=True,
             )
