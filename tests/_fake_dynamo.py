@@ -14,7 +14,7 @@ import copy
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -213,7 +213,7 @@ class Recorder:
         self,
         responses: dict[str, dict[str, Any]] | None = None,
         *,
-        script: list[Answer] | None = None,
+        script: Sequence[Answer] | None = None,
         match: bool = False,
     ) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []

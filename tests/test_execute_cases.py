@@ -134,7 +134,8 @@ def _answer(operation: str, answer: dict[str, Any]) -> Any:
     if "CancellationReasons" in error:
         response["CancellationReasons"] = error["CancellationReasons"]
     response["ResponseMetadata"] = {"RequestId": "case-request", "HTTPStatusCode": 400}
-    return ClientError(response, operation)  # type: ignore[arg-type]
+    # botocore names the operation as the API does: get_item -> GetItem
+    return ClientError(response, "".join(w.title() for w in operation.split("_")))
 
 
 @cache
