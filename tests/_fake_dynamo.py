@@ -10,10 +10,11 @@ empty (or scripted) answer, every call recorded.
 
 from __future__ import annotations
 
+import copy
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -193,19 +194,56 @@ class FakeDynamo:
             self._leave()
 
 
-class Recorder:
-    """A duck-typed client: records every call and answers each method from a script."""
+#: One scripted answer: ``(method, expected kwargs or None, response dict or exception)``.
+Answer = tuple[str, "dict[str, Any] | None", Any]
 
-    def __init__(self, responses: dict[str, dict[str, Any]] | None = None) -> None:
+
+class Recorder:
+    """A duck-typed client: records every call and answers each method from a script.
+
+    ``responses`` answers every call of a method with the same dict. ``script`` instead lists
+    one answer per call, consumed once each: in call order (the call's method must be the
+    entry's), or with ``match=True`` the first unused entry whose method and kwargs equal the
+    call's (for concurrent fan-outs, whose call order is not defined). An answer that is an
+    exception is raised. A call the script does not answer raises ``AssertionError``. Calls
+    may come from several threads.
+    """
+
+    def __init__(
+        self,
+        responses: dict[str, dict[str, Any]] | None = None,
+        *,
+        script: Sequence[Answer] | None = None,
+        match: bool = False,
+    ) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.responses = responses or {}
+        self.script = list(script) if script is not None else None
+        self.match = match
+        self.lock = threading.Lock()
 
     def __getattr__(self, method: str) -> Any:
         def call(**kwargs: Any) -> dict[str, Any]:
-            self.calls.append((method, kwargs))
-            return self.responses.get(method, {})
+            with self.lock:
+                self.calls.append((method, kwargs))
+                if self.script is None:
+                    return self.responses.get(method, {})
+                answer = self._take(method, kwargs)
+            if isinstance(answer, BaseException):
+                raise answer
+            return copy.deepcopy(answer)
 
         return call
+
+    def _take(self, method: str, kwargs: dict[str, Any]) -> Any:
+        assert self.script is not None
+        for index, (name, expected, answer) in enumerate(self.script):
+            if name == method and (not self.match or expected == kwargs):
+                del self.script[index]
+                return answer
+            if not self.match:
+                break
+        raise AssertionError(f"unscripted call {method}({kwargs!r})")
 
     def tables(self) -> set[str]:
         """Every table name sent: TableName, RequestItems keys, TransactItems' TableNames."""
