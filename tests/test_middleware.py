@@ -87,47 +87,12 @@ def seed_row(pk: str, sk: str) -> dict[str, Any]:
     return {k: Decimal(v) if isinstance(v, int) else v for k, v in row.items()}
 
 
-class Client(FakeDynamo):
-    """FakeDynamo reads over the rows of section 43.3, plus recorded writes and transactions.
-
-    ``replies[method]`` is returned by a write (``{}`` by default); ``fail`` injects errors for
-    any method. A PutItem is also stored, so read-backs find it.
-    """
-
-    def __init__(self) -> None:
-        super().__init__({TABLE: (("PK", "SK"), {"GSI1": ("GSI1PK", "GSI1SK")})})
-        for row in SEED:
-            self.put(TABLE, item_av(row))
-        self.replies: dict[str, dict[str, Any]] = {}
-
-    def _write(self, method: str, kwargs: dict[str, Any]) -> dict[str, Any]:
-        self._enter(method, copy.deepcopy(kwargs))
-        self._leave()
-        return copy.deepcopy(self.replies.get(method, {}))
-
-    def put_item(self, **kwargs: Any) -> dict[str, Any]:
-        reply = self._write("put_item", kwargs)
-        self.put(kwargs["TableName"], kwargs["Item"])
-        return reply
-
-    def update_item(self, **kwargs: Any) -> dict[str, Any]:
-        return self._write("update_item", kwargs)
-
-    def delete_item(self, **kwargs: Any) -> dict[str, Any]:
-        return self._write("delete_item", kwargs)
-
-    def transact_write_items(self, **kwargs: Any) -> dict[str, Any]:
-        return self._write("transact_write_items", kwargs)
-
-    def batch_write_item(self, **kwargs: Any) -> dict[str, Any]:
-        return self._write("batch_write_item", kwargs)
-
-    @property
-    def methods(self) -> list[str]:
-        return [method for method, _ in self.calls]
-
-    def failing(self, method: str, error: BaseException) -> None:
-        self.fail = lambda m, _kwargs: error if m == method else None
+def fake_client() -> FakeDynamo:
+    """The shared fake over the rows of section 43.3 (reads and writes, every call recorded)."""
+    client = FakeDynamo({TABLE: (("PK", "SK"), {"GSI1": ("GSI1PK", "GSI1SK")})})
+    for row in SEED:
+        client.put(TABLE, item_av(row))
+    return client
 
 
 def client_error(code: str, operation: str = "PutItem") -> ClientError:
@@ -378,7 +343,7 @@ ALICE: dict[str, Any] = {
 
 
 def test_use_appends_and_get_middleware_is_a_tuple_snapshot_in_registration_order() -> None:
-    rt = runtime(Client())
+    rt = runtime(fake_client())
     a, b, c = {"name": "a"}, {"name": "b"}, {"name": "c"}
     assert rt.get_middleware() == ()
     rt.use(a)
@@ -393,7 +358,7 @@ def test_use_appends_and_get_middleware_is_a_tuple_snapshot_in_registration_orde
 
 
 def test_clear_middleware_removes_every_middleware_and_its_hooks() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
     log: list[str] = []
     rt.use(trace("a", log))
@@ -410,7 +375,7 @@ def test_clear_middleware_removes_every_middleware_and_its_hooks() -> None:
 
 
 def test_a_middleware_registered_during_a_read_does_not_affect_that_read() -> None:
-    rt = runtime(Client())
+    rt = runtime(fake_client())
     log: list[str] = []
     late = trace("late", log)
 
@@ -427,7 +392,7 @@ def test_a_middleware_registered_during_a_read_does_not_affect_that_read() -> No
 
 
 def test_a_middleware_registered_during_a_write_does_not_affect_that_write() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
     log: list[str] = []
 
@@ -442,7 +407,7 @@ def test_a_middleware_registered_during_a_write_does_not_affect_that_write() -> 
 
 
 def test_tx_a_middleware_registered_during_a_transaction_does_not_affect_it() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
     log: list[str] = []
 
@@ -489,7 +454,7 @@ class ObjectMiddleware:
 
 
 def test_dict_attribute_object_and_other_mapping_middlewares_are_all_honoured() -> None:
-    rt = runtime(Client())
+    rt = runtime(fake_client())
     log: list[str] = []
     rt.use(trace("dict", log, ("R1", "R2", "R3", "R4", "W1", "W2", "W3", "W4")))
     rt.use(ObjectMiddleware(log))
@@ -533,7 +498,7 @@ def _never(*args: Any) -> None:
 
 
 def test_extra_keys_and_non_callable_leaves_are_ignored() -> None:
-    plain_client, hooked_client = Client(), Client()
+    plain_client, hooked_client = fake_client(), fake_client()
     reference, rt = runtime(plain_client), runtime(hooked_client)
     rt.use(
         {
@@ -569,7 +534,7 @@ def test_extra_keys_and_non_callable_leaves_are_ignored() -> None:
 
 def test_pass_through_middleware_sends_exactly_the_unhooked_requests() -> None:
     """Hooks that change nothing (and no W2 hook) leave every request as without middleware."""
-    plain_client, hooked_client = Client(), Client()
+    plain_client, hooked_client = fake_client(), fake_client()
     reference, rt = runtime(plain_client), runtime(hooked_client)
     rt.use(trace("noop", [], NO_W2))
     results = []
@@ -620,7 +585,7 @@ def test_the_middleware_api_is_exported() -> None:
 def test_read_before_hooks_run_fifo_and_after_hooks_lifo(
     query_id: str, params: dict[str, Any]
 ) -> None:
-    rt = runtime(Client())
+    rt = runtime(fake_client())
     log: list[str] = []
     rt.use(trace("A", log))
     rt.use(trace("B", log))
@@ -632,7 +597,7 @@ def test_read_before_hooks_run_fifo_and_after_hooks_lifo(
 def test_write_hooks_follow_the_exact_example_order(
     command: str, params: dict[str, Any], method: str, request_: dict[str, Any]
 ) -> None:
-    rt = runtime(Client())
+    rt = runtime(fake_client())
     log: list[str] = []
     for n in (1, 2):
         rt.use(
@@ -652,9 +617,9 @@ def test_write_hooks_follow_the_exact_example_order(
 
 
 def test_read_on_error_hooks_run_lifo_at_both_levels() -> None:
-    client = Client()
+    client = fake_client()
     error = RuntimeError("network down")
-    client.failing("get_item", error)
+    client.fail_on("get_item", error)
     rt = runtime(client)
     log: list[str] = []
     for tag in "ABC":
@@ -679,8 +644,8 @@ def test_read_on_error_hooks_run_lifo_at_both_levels() -> None:
 
 
 def test_write_on_error_hooks_run_lifo_at_both_levels() -> None:
-    client = Client()
-    client.failing("put_item", client_error("ConditionalCheckFailedException"))
+    client = fake_client()
+    client.fail_on("put_item", client_error("ConditionalCheckFailedException"))
     rt = runtime(client)
     log: list[str] = []
     for tag in "AB":
@@ -691,7 +656,7 @@ def test_write_on_error_hooks_run_lifo_at_both_levels() -> None:
 
 
 def test_r3_threads_each_hook_result_into_the_next_and_none_keeps_the_list() -> None:
-    rt = runtime(Client())
+    rt = runtime(fake_client())
     seen: dict[str, Any] = {}
 
     def first_registered(ctx: Any, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -718,7 +683,7 @@ def test_r3_threads_each_hook_result_into_the_next_and_none_keeps_the_list() -> 
 
 
 def test_r4_threads_each_hook_result_into_the_next_and_none_keeps_the_result() -> None:
-    rt = runtime(Client())
+    rt = runtime(fake_client())
     seen: dict[str, Any] = {}
     replaced = {"replaced": True}
 
@@ -745,9 +710,11 @@ def test_r4_threads_each_hook_result_into_the_next_and_none_keeps_the_result() -
 # --- recovery convention ------------------------------------------------------------------------
 
 
-def _failing_read_runtime(error: BaseException, method: str = "query") -> tuple[Client, Runtime]:
-    client = Client()
-    client.failing(method, error)
+def _failing_read_runtime(
+    error: BaseException, method: str = "query"
+) -> tuple[FakeDynamo, Runtime]:
+    client = fake_client()
+    client.fail_on(method, error)
     return client, runtime(client)
 
 
@@ -842,7 +809,7 @@ def test_read_hook_exceptions_propagate_unwrapped_unless_recovered(label: str) -
     def raise_(*args: Any) -> None:
         raise error
 
-    rt = runtime(Client())
+    rt = runtime(fake_client())
     spy = Spy(("R5",))
     rt.use(middleware({label: raise_}))
     rt.use(spy.tree)
@@ -874,7 +841,7 @@ def test_write_hook_exceptions_propagate_unwrapped_unless_recovered(label: str) 
     def raise_(*args: Any) -> None:
         raise error
 
-    rt = runtime(Client())
+    rt = runtime(fake_client())
     spy = Spy(("W5", "W5p"))
     rt.use(middleware({label: raise_}))
     rt.use(spy.tree)
@@ -892,7 +859,7 @@ def test_write_hook_exceptions_propagate_unwrapped_unless_recovered(label: str) 
 
 
 def test_read_request_ctx_fields() -> None:
-    rt = runtime(Client())
+    rt = runtime(fake_client())
     spy = Spy(("R1",))
     rt.use(spy.tree)
     caller_context = {"tenant": "t1", "nested": {"k": 1}}
@@ -911,7 +878,7 @@ def test_read_request_ctx_fields() -> None:
 def test_unknown_options_never_reach_r1_per_call_data_goes_through_context() -> None:
     # Section 7.4: an unknown key is an error (0.6 let R1 see it); hooks get per-call data
     # through ``context`` (section 37).
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
     spy = Spy(("R1",))
     rt.use(spy.tree)
@@ -924,7 +891,7 @@ def test_unknown_options_never_reach_r1_per_call_data_goes_through_context() -> 
 
 
 def test_r1_cannot_add_an_unknown_option() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
     rt.use(middleware({"R1": lambda ctx: ctx.params["options"].update(Limit=1)}))
     with pytest.raises(ParameterValidationError) as caught:
@@ -934,7 +901,7 @@ def test_r1_cannot_add_an_unknown_option() -> None:
 
 
 def test_read_request_ctx_options_are_empty_without_options() -> None:
-    rt = runtime(Client())
+    rt = runtime(fake_client())
     spy = Spy(("R1",))
     rt.use(spy.tree)
     rt.execute_query("getUser", {"userId": "alice"})
@@ -944,7 +911,7 @@ def test_read_request_ctx_options_are_empty_without_options() -> None:
 
 
 def test_r1_mutations_do_not_touch_the_caller_params() -> None:
-    rt = runtime(Client())
+    rt = runtime(fake_client())
     params = {"userId": "alice"}
     options: dict[str, Any] = {"context": {"a": 1}}
 
@@ -960,7 +927,7 @@ def test_r1_mutations_do_not_touch_the_caller_params() -> None:
 
 
 def test_read_op_ctx_fields_for_get_item_and_query() -> None:
-    rt = runtime(Client())
+    rt = runtime(fake_client())
     spy = Spy(("R1", "R2"))
     rt.use(spy.tree)
     options = {"consistentRead": True, "context": {"c": 1}}
@@ -989,7 +956,7 @@ def test_read_op_ctx_fields_for_get_item_and_query() -> None:
 
 def test_one_context_dict_is_shared_even_when_the_caller_gives_no_context() -> None:
     """Section 37: ``{}`` when absent, and still the same dict object for every hook."""
-    rt = runtime(Client())
+    rt = runtime(fake_client())
     spy = Spy(("R1", "R2", "R3", "R4"))
     rt.use(spy.tree)
     rt.execute_query("getUser", {"userId": "alice"})
@@ -1000,7 +967,7 @@ def test_one_context_dict_is_shared_even_when_the_caller_gives_no_context() -> N
 
 
 def test_r1_context_mutations_are_seen_by_every_later_hook() -> None:
-    rt = runtime(Client())
+    rt = runtime(fake_client())
     seen: list[Any] = []
 
     def r1(ctx: Any) -> None:
@@ -1021,7 +988,7 @@ def test_r1_context_mutations_are_seen_by_every_later_hook() -> None:
 
 
 def test_model_has_no_entity_when_none_is_declared_or_inferred() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
     spy = Spy(("R1", "R2", "W1", "W3"))
     rt.use(spy.tree)
@@ -1034,7 +1001,7 @@ def test_model_has_no_entity_when_none_is_declared_or_inferred() -> None:
 
 
 def test_request_level_model_is_the_root_op_entity() -> None:
-    rt = runtime(Client())
+    rt = runtime(fake_client())
     spy = Spy(("R1",))
     rt.use(spy.tree)
     rt.execute_query("getUserAccess", {"userId": "alice"})
@@ -1048,14 +1015,14 @@ def test_request_level_model_is_the_root_op_entity() -> None:
 
 
 def test_one_context_dict_is_shared_by_every_hook_of_a_read() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
     spy = Spy()
     rt.use(spy.tree)
     rt.use(spy.tree)
     caller_context = {"who": "me"}
     rt.execute_query("getUser", {"userId": "alice"}, {"context": caller_context})
-    client.failing("get_item", RuntimeError("x"))
+    client.fail_on("get_item", RuntimeError("x"))
     with pytest.raises(RuntimeError):
         rt.execute_query("getUser", {"userId": "alice"}, {"context": caller_context})
     first = {id(ctx.context) for ctx in [c for _, c, _ in spy.calls[:8]]}
@@ -1066,7 +1033,7 @@ def test_one_context_dict_is_shared_by_every_hook_of_a_read() -> None:
 
 
 def test_state_is_fresh_per_ctx_and_the_request_state_is_shared_from_r1_to_r4_and_r5() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
     seen: dict[str, Any] = {}
 
@@ -1096,7 +1063,7 @@ def test_state_is_fresh_per_ctx_and_the_request_state_is_shared_from_r1_to_r4_an
     seen.clear()
     rt.execute_query("getUser", {"userId": "alice"})  # a new call: fresh states again
     assert seen["r2_state"] == {} and seen["r4_state"] == {"r1": True}
-    client.failing("get_item", RuntimeError("x"))
+    client.fail_on("get_item", RuntimeError("x"))
     with pytest.raises(RuntimeError):
         rt.execute_query("getUser", {"userId": "alice"})
     assert seen["r5op_state"] == {"r2": True}
@@ -1115,7 +1082,7 @@ def test_state_is_fresh_per_ctx_and_the_request_state_is_shared_from_r1_to_r4_an
 def test_write_and_persist_ctx_fields(
     command: str, params: dict[str, Any], kind: str, entity: str
 ) -> None:
-    rt = runtime(Client())
+    rt = runtime(fake_client())
     spy = Spy()
     rt.use(spy.tree)
     caller_context = {"user": "admin"}
@@ -1139,12 +1106,12 @@ def test_write_and_persist_ctx_fields(
 
 
 def test_one_context_dict_is_shared_by_every_hook_of_a_write_including_errors() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
     spy = Spy()
     rt.use(spy.tree)
     rt.execute_command("removeMember", REMOVE)
-    client.failing("delete_item", client_error("ConditionalCheckFailedException", "DeleteItem"))
+    client.fail_on("delete_item", client_error("ConditionalCheckFailedException", "DeleteItem"))
     with pytest.raises(ConditionFailedError):
         rt.execute_command("removeMember", REMOVE, {"context": {"x": 1}})
     assert spy.labels == ["W1", "W3", "W4", "W2", "W1", "W3", "W5p", "W5"]
@@ -1156,7 +1123,7 @@ def test_one_context_dict_is_shared_by_every_hook_of_a_write_including_errors() 
 
 
 def test_write_state_is_per_ctx_w1_to_w2_and_w3_to_w4() -> None:
-    rt = runtime(Client())
+    rt = runtime(fake_client())
     seen: dict[str, Any] = {}
 
     def w1(ctx: Any) -> None:
@@ -1201,7 +1168,7 @@ def test_write_state_is_per_ctx_w1_to_w2_and_w3_to_w4() -> None:
 def test_validation_and_pre_flight_errors_never_reach_hooks(
     query_id: str, params: Any, options: Any, error: type[Exception]
 ) -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
     log: list[str] = []
     rt.use(trace("A", log))
@@ -1212,7 +1179,7 @@ def test_validation_and_pre_flight_errors_never_reach_hooks(
 
 
 def test_pre_flight_limits_never_reach_hooks() -> None:
-    client = Client()
+    client = fake_client()
     log: list[str] = []
     for limits in (RuntimeLimits(max_operations=3), RuntimeLimits(max_depth=1)):
         rt = runtime(client, limits=limits)
@@ -1228,7 +1195,7 @@ def test_pre_flight_limits_never_reach_hooks() -> None:
 
 
 def test_r1_can_mutate_params_and_the_request_follows() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
 
     def r1(ctx: Any) -> None:
@@ -1242,7 +1209,7 @@ def test_r1_can_mutate_params_and_the_request_follows() -> None:
 
 
 def test_r1_can_replace_params_and_options() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
 
     def r1(ctx: Any) -> None:
@@ -1262,7 +1229,7 @@ def test_r1_can_replace_params_and_options() -> None:
 
 
 def test_r1_option_rewrites_are_honoured() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
 
     def r1(ctx: Any) -> None:
@@ -1296,7 +1263,7 @@ def test_r1_option_rewrites_are_honoured() -> None:
 def test_r1_rewrites_are_re_validated_and_pre_flight_runs_again(
     query_id: str, params: dict[str, Any], rewrite: dict[str, Any], error: type[Exception]
 ) -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
 
     def r1(ctx: Any) -> None:
@@ -1348,7 +1315,7 @@ def test_r2_mutations_reach_the_wire_and_type_is_stripped(boto_client: Any, stub
 
 
 def test_r2_can_redirect_a_get_item_and_the_request_has_no_type() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
 
     def r2(ctx: Any) -> None:
@@ -1374,7 +1341,7 @@ def test_r2_can_redirect_a_get_item_and_the_request_has_no_type() -> None:
 
 
 def test_r3_receives_deserialized_raw_items() -> None:
-    rt = runtime(Client())
+    rt = runtime(fake_client())
     spy = Spy(("R3",))
     rt.use(spy.tree)
     rt.execute_query("getGroup", {"groupId": "eng"})
@@ -1390,7 +1357,7 @@ def test_r3_receives_deserialized_raw_items() -> None:
 
 def test_hook_payloads_use_decimal_even_when_the_runtime_returns_native_numbers() -> None:
     """Section 9.4: R3 raw items and W2 images always use Decimal."""
-    client = Client()
+    client = fake_client()
     client.replies["update_item"] = {"Attributes": ORDER_ITEM}
     rt = runtime(client, limits=RuntimeLimits(numbers="native"))
     spy = Spy(("R3", "R4", "W2"))
@@ -1407,7 +1374,7 @@ def test_hook_payloads_use_decimal_even_when_the_runtime_returns_native_numbers(
 
 
 def test_r3_receives_query_items_after_truncation() -> None:
-    rt = runtime(Client(), limits=RuntimeLimits(max_items=1))
+    rt = runtime(fake_client(), limits=RuntimeLimits(max_items=1))
     spy = Spy(("R3",))
     rt.use(spy.tree)
     result = rt.execute_query("listMembers", {"groupId": "eng"})
@@ -1418,14 +1385,14 @@ def test_r3_receives_query_items_after_truncation() -> None:
 
 @pytest.mark.parametrize("returned", ["text", {"a": 1}, (1, 2), 0])
 def test_r3_returning_a_non_list_raises_graphddb_error(returned: Any) -> None:
-    rt = runtime(Client())
+    rt = runtime(fake_client())
     rt.use(middleware({"R3": lambda ctx, items: returned}))
     with pytest.raises(GraphDDBError):
         rt.execute_query("getUser", {"userId": "alice"})
 
 
 def test_r3_replacement_items_are_hydrated_with_the_op_projection() -> None:
-    rt = runtime(Client())
+    rt = runtime(fake_client())
     replacement = [{**seed_row("GROUP#eng", "USER#bob"), "extra": "dropped"}]
     rt.use(middleware({"R3": lambda ctx, items: replacement}))
     result = rt.execute_query("listMembers", {"groupId": "eng"})
@@ -1443,7 +1410,7 @@ def test_r3_replacement_items_are_hydrated_with_the_op_projection() -> None:
 
 
 def test_r5_op_recovery_replaces_the_items_and_the_cursor_becomes_none() -> None:
-    rt = runtime(Client())
+    rt = runtime(fake_client())
     assert rt.execute_query("listUserGroups", {"userId": "alice"}, {"limit": 1})["cursor"]
 
     def r3(ctx: Any, items: Any) -> None:
@@ -1463,7 +1430,7 @@ def test_r5_op_recovery_with_a_non_list_raises_graphddb_error() -> None:
 
 
 def test_r4_runs_after_every_op_and_an_r4_error_goes_to_r5() -> None:
-    rt = runtime(Client())
+    rt = runtime(fake_client())
     error = Boom("R4")
     log: list[str] = []
 
@@ -1482,7 +1449,7 @@ def test_r4_runs_after_every_op_and_an_r4_error_goes_to_r5() -> None:
 
 
 def test_hooks_see_decimals_and_native_numbers_apply_after_r4() -> None:
-    rt = runtime(Client())
+    rt = runtime(fake_client())
     seen: dict[str, Any] = {}
 
     def r3(ctx: Any, items: Any) -> None:
@@ -1538,7 +1505,7 @@ def _by_path(spy: Spy, label: str) -> dict[tuple[str, ...], list[Any]]:
 
 
 def test_relation_every_fetch_goes_through_r2_and_r3() -> None:
-    rt = runtime(Client())
+    rt = runtime(fake_client())
     spy = Spy(("R2", "R3"))
     rt.use(spy.tree)
     assert rt.execute_query("getUserAccess", {"userId": "alice"}) == ACCESS
@@ -1580,7 +1547,7 @@ def test_relation_every_fetch_goes_through_r2_and_r3() -> None:
 
 
 def test_relation_op_states_are_fresh_and_every_hook_shares_the_context() -> None:
-    rt = runtime(Client())
+    rt = runtime(fake_client())
     states: list[dict[str, Any]] = []
     contexts: list[int] = []
 
@@ -1603,7 +1570,7 @@ def test_relation_op_states_are_fresh_and_every_hook_shares_the_context() -> Non
 
 
 def test_relation_r3_receives_raw_items_of_each_leg() -> None:
-    rt = runtime(Client())
+    rt = runtime(fake_client())
     spy = Spy(("R3",))
     rt.use(spy.tree)
     rt.execute_query("getUserAccess", {"userId": "alice"})
@@ -1626,7 +1593,7 @@ def test_relation_r3_receives_raw_items_of_each_leg() -> None:
 
 
 def test_relation_a_chunked_batch_get_leg_runs_its_hooks_once() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client, limits=RuntimeLimits(max_batch_get_items=1))
     spy = Spy(("R2", "R3"))
     rt.use(spy.tree)
@@ -1641,7 +1608,7 @@ def test_relation_a_chunked_batch_get_leg_runs_its_hooks_once() -> None:
 
 
 def test_relation_r2_mutations_of_batch_get_and_per_parent_queries_reach_the_wire() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
 
     def r2(ctx: Any) -> None:
@@ -1673,7 +1640,7 @@ def test_relation_r2_mutations_of_batch_get_and_per_parent_queries_reach_the_wir
 
 
 def test_relation_r3_replacements_are_used_for_the_assembly() -> None:
-    rt = runtime(Client())
+    rt = runtime(fake_client())
 
     def r3(ctx: Any, items: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
         if ctx.kind == "BatchGetItem":
@@ -1691,7 +1658,7 @@ def test_relation_r3_replacements_are_used_for_the_assembly() -> None:
 
 
 def test_relation_r5_op_recovers_a_failed_batch_get_and_a_failed_per_parent_query() -> None:
-    client = Client()
+    client = fake_client()
 
     def fail(method: str, kwargs: dict[str, Any]) -> BaseException | None:
         if method == "batch_get_item":
@@ -1714,8 +1681,8 @@ def test_relation_r5_op_recovers_a_failed_batch_get_and_a_failed_per_parent_quer
 
 
 def test_relation_r5_op_recovery_value_replaces_the_leg_items() -> None:
-    client = Client()
-    client.failing("batch_get_item", RuntimeError("batch down"))
+    client = fake_client()
+    client.fail_on("batch_get_item", RuntimeError("batch down"))
     rt = runtime(client)
     recovered = [{"PK": "GROUP#ops", "SK": "META", "groupId": "ops", "name": "Cached ops"}]
     rt.use(middleware({"R5op": lambda ctx, err: recovered}))
@@ -1725,9 +1692,9 @@ def test_relation_r5_op_recovery_value_replaces_the_leg_items() -> None:
 
 
 def test_relation_failure_declined_at_op_level_reaches_r5_unchanged() -> None:
-    client = Client()
+    client = fake_client()
     error = RuntimeError("batch down")
-    client.failing("batch_get_item", error)
+    client.fail_on("batch_get_item", error)
     rt = runtime(client)
     spy = Spy(("R5op", "R5"))
     rt.use(spy.tree)
@@ -1747,7 +1714,7 @@ def test_relation_failure_declined_at_op_level_reaches_r5_unchanged() -> None:
 
 
 def test_contract_single_point_call_runs_r1_to_r4_with_context_from_params() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client, CONTRACTS_SPEC)
     spy = Spy()
     rt.use(spy.tree)
@@ -1769,7 +1736,7 @@ def test_contract_single_point_call_runs_r1_to_r4_with_context_from_params() -> 
 
 
 def test_contract_single_call_without_context_gets_an_empty_context() -> None:
-    rt = runtime(Client(), CONTRACTS_SPEC)
+    rt = runtime(fake_client(), CONTRACTS_SPEC)
     spy = Spy(("R1", "R2", "R3", "R4"))
     rt.use(spy.tree)
     rt.execute_query_method("UserById", "get", {"userId": "alice"})
@@ -1781,7 +1748,7 @@ def test_contract_single_call_without_context_gets_an_empty_context() -> None:
 
 
 def test_contract_single_range_call_runs_the_pipeline() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client, CONTRACTS_SPEC)
     spy = Spy()
     rt.use(spy.tree)
@@ -1798,7 +1765,7 @@ def test_contract_single_range_call_runs_the_pipeline() -> None:
 
 
 def test_contract_r1_may_redirect_the_key() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client, CONTRACTS_SPEC)
 
     def r1(ctx: Any) -> None:
@@ -1814,7 +1781,7 @@ def test_contract_r1_may_redirect_the_key() -> None:
 
 @pytest.mark.parametrize("redirect", [{"groupId": 5}, {}, {"groupId": None}])
 def test_contract_r1_key_redirects_are_re_validated(redirect: dict[str, Any]) -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client, CONTRACTS_SPEC)
 
     def r1(ctx: Any) -> None:
@@ -1839,7 +1806,7 @@ def test_contract_r1_key_redirects_are_re_validated(redirect: dict[str, Any]) ->
 def test_contract_r1_option_rewrites_are_re_checked_before_any_call(
     options: dict[str, Any], error: type[Exception]
 ) -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client, CONTRACTS_SPEC)
     rt.use(middleware({"R1": lambda ctx: ctx.params["options"].update(options)}))
     with pytest.raises(error):
@@ -1848,7 +1815,7 @@ def test_contract_r1_option_rewrites_are_re_checked_before_any_call(
 
 
 def test_contract_r1_option_rewrites_reach_the_request() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client, CONTRACTS_SPEC)
     rt.use(middleware({"R1": lambda ctx: ctx.params["options"].update(limit=1, order="desc")}))
     result = rt.execute_query_method("MembersByGroup", "list", {"groupId": "eng"})
@@ -1861,7 +1828,7 @@ def test_contract_r1_option_rewrites_reach_the_request() -> None:
     [({"groupId": 5}, None), ({}, None), ({"groupId": "eng"}, {"limit": 0})],
 )
 def test_contract_validation_errors_never_reach_hooks(key: Any, params: Any) -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client, CONTRACTS_SPEC)
     log: list[str] = []
     rt.use(trace("A", log))
@@ -1871,7 +1838,7 @@ def test_contract_validation_errors_never_reach_hooks(key: Any, params: Any) -> 
 
 
 def test_contract_point_arrays_fire_no_hooks() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client, CONTRACTS_SPEC)
     log: list[str] = []
     rt.use(trace("A", log))
@@ -1883,7 +1850,7 @@ def test_contract_point_arrays_fire_no_hooks() -> None:
 
 
 def test_contract_compositions_fire_no_hooks() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client, CONTRACTS_SPEC)
     spy = Spy()
     rt.use(spy.tree)
@@ -1896,7 +1863,7 @@ def test_contract_compositions_fire_no_hooks() -> None:
 
 
 def test_contract_command_read_backs_fire_no_read_hooks() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client, CONTRACTS_SPEC)
     spy = Spy(("R1", "R2", "R3", "R4", "R5", "R5op", "W1", "W3", "W4"))
     rt.use(spy.tree)
@@ -1913,7 +1880,7 @@ def test_contract_command_read_backs_fire_no_read_hooks() -> None:
 
 def test_contract_parallel_coalesced_batch_writes_fire_no_hooks() -> None:
     """Section 34.3: the coalesced BatchWriteItem path fires no hooks."""
-    client = Client()
+    client = fake_client()
     rt = runtime(client, CONTRACTS_SPEC)
     log: list[str] = []
     rt.use(trace("A", log))
@@ -1926,7 +1893,7 @@ def test_contract_parallel_coalesced_batch_writes_fire_no_hooks() -> None:
 
 def test_contract_parallel_per_key_commands_run_the_write_hooks_per_key() -> None:
     """Section 34.3: the per-key path calls execute_command, so W1..W4 fire for each key."""
-    client = Client()
+    client = fake_client()
     rt = runtime(client, CONTRACTS_SPEC)
     spy = Spy(("W1", "W3", "W4"))
     rt.use(spy.tree)
@@ -1942,7 +1909,7 @@ def test_contract_parallel_per_key_commands_run_the_write_hooks_per_key() -> Non
 
 
 def test_contract_single_command_methods_run_the_write_hooks() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client, CONTRACTS_SPEC)
     spy = Spy(("W1", "W3", "W4"))
     rt.use(spy.tree)
@@ -1977,7 +1944,7 @@ def test_contract_single_command_methods_run_the_write_hooks() -> None:
 def test_write_validation_runs_outside_the_hooks(
     command: str, params: dict[str, Any], error: type[Exception]
 ) -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
     log: list[str] = []
     rt.use(trace("A", log))
@@ -1991,7 +1958,7 @@ def test_write_validation_runs_outside_the_hooks(
     [{"returnValues": "ALL_NEW"}, {"returnValues": "NONE"}, {"numbers": "x"}, {"context": 1}, 5],
 )
 def test_write_option_errors_run_outside_the_hooks(options: Any) -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
     log: list[str] = []
     rt.use(trace("A", log))
@@ -2001,7 +1968,7 @@ def test_write_option_errors_run_outside_the_hooks(options: Any) -> None:
 
 
 def test_write_input_shapes_per_kind() -> None:
-    rt = runtime(Client())
+    rt = runtime(fake_client())
     spy = Spy(("W1",))
     rt.use(spy.tree)
     for command, params, _, _ in COMMANDS:
@@ -2020,7 +1987,7 @@ def test_write_input_shapes_per_kind() -> None:
 
 
 def test_w1_mutations_never_touch_the_caller_params() -> None:
-    rt = runtime(Client())
+    rt = runtime(fake_client())
     params = dict(USER)
 
     def w1(ctx: Any) -> None:
@@ -2034,7 +2001,7 @@ def test_w1_mutations_never_touch_the_caller_params() -> None:
 
 
 def test_w1_put_rewrites_of_declared_params_are_re_derived() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
 
     def w1(ctx: Any) -> None:
@@ -2056,7 +2023,7 @@ def test_w1_put_rewrites_of_declared_params_are_re_derived() -> None:
 
 
 def test_w1_params_rewrite_applies_when_no_item_entry_overrides_it() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
 
     def w1(ctx: Any) -> None:
@@ -2071,7 +2038,7 @@ def test_w1_params_rewrite_applies_when_no_item_entry_overrides_it() -> None:
 
 
 def test_w1_update_and_delete_key_rewrites_are_re_derived() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
 
     def w1(ctx: Any) -> None:
@@ -2124,7 +2091,7 @@ _DELETE = object()
     ],
 )
 def test_w1_rewrites_are_re_validated(command: str, params: dict[str, Any], w1: Hook) -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
     spy = Spy(("W3", "W5"))
     rt.use(middleware({"W1": w1}))
@@ -2136,7 +2103,7 @@ def test_w1_rewrites_are_re_validated(command: str, params: dict[str, Any], w1: 
 
 
 def test_w1_item_template_fields_replace_the_record_before_key_derivation() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
 
     def w1(ctx: Any) -> None:
@@ -2151,7 +2118,7 @@ def test_w1_item_template_fields_replace_the_record_before_key_derivation() -> N
 
 
 def test_w1_extra_put_attributes_are_typed_and_follow_the_derived_keys() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
 
     def w1(ctx: Any) -> None:
@@ -2179,7 +2146,7 @@ def test_w1_extra_put_attributes_are_typed_and_follow_the_derived_keys() -> None
 
 
 def test_undeclared_key_names_are_ignored() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
 
     def w1(ctx: Any) -> None:
@@ -2193,7 +2160,7 @@ def test_undeclared_key_names_are_ignored() -> None:
 
 
 def test_w1_changes_add_typed_set_entries_after_the_spec_changes() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
 
     def w1(ctx: Any) -> None:
@@ -2233,7 +2200,7 @@ def test_w1_changes_add_typed_set_entries_after_the_spec_changes() -> None:
 
 
 def test_w1_changes_of_an_existing_field_keep_its_position_and_re_derive_gsis() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
 
     def w1(ctx: Any) -> None:
@@ -2249,7 +2216,7 @@ def test_w1_changes_of_an_existing_field_keep_its_position_and_re_derive_gsis() 
 
 
 def test_w1_changes_that_touch_a_gsi_dependency_re_derive_it_with_the_condition_after() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
 
     def w1(ctx: Any) -> None:
@@ -2291,7 +2258,7 @@ def test_w1_changes_that_touch_a_gsi_dependency_re_derive_it_with_the_condition_
 
 
 def test_w1_changes_that_leave_a_gsi_dependency_unbound_raise_before_the_call() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
     rt.use(middleware({"W1": lambda ctx: ctx.input.update(changes={"status": "X"})}))
     with pytest.raises(ParameterValidationError, match="also depends on 'tenantId'"):
@@ -2302,7 +2269,7 @@ def test_w1_changes_that_leave_a_gsi_dependency_unbound_raise_before_the_call() 
 def test_gsi_dependencies_are_checked_on_the_effective_params_after_w1() -> None:
     """The GSI check of section 10.3 runs on the re-derived request, so W1 may supply a
     missing dependency; without it the error is raised inside the hooks (W5 sees it)."""
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
     spy = Spy(("W5",))
     rt.use(spy.tree)
@@ -2329,7 +2296,7 @@ def _rewrite(kind: str, changes: dict[str, Any] | None = None) -> Hook:
 
 
 def test_delete_to_update_is_a_soft_delete_on_the_original_key() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
     spy = Spy(("W3",))
     rt.use(middleware({"W1": _rewrite("update", {"deletedAt": "2024-07-01T00:00:00.000Z"})}))
@@ -2349,7 +2316,7 @@ def test_delete_to_update_is_a_soft_delete_on_the_original_key() -> None:
 
 
 def test_put_to_update_sets_every_non_key_field_plus_changes_on_the_derived_key() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
     spy = Spy(("W3",))
     rt.use(middleware({"W1": _rewrite("update", {"visits": 1})}))
@@ -2390,7 +2357,7 @@ def test_put_to_update_sets_every_non_key_field_plus_changes_on_the_derived_key(
 
 
 def test_update_to_delete_uses_the_original_key_and_keeps_the_condition() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
     rt.use(middleware({"W1": _rewrite("delete")}))
     rt.execute_command("raiseOrderTotal", RAISE)
@@ -2415,7 +2382,7 @@ def test_update_to_delete_uses_the_original_key_and_keeps_the_condition() -> Non
 
 
 def test_put_to_delete_uses_the_key_derived_from_the_item_record() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
     spy = Spy(("W3",))
     rt.use(middleware({"W1": _rewrite("delete")}))
@@ -2431,7 +2398,7 @@ def test_put_to_delete_uses_the_key_derived_from_the_item_record() -> None:
     [("setOrderStatus", STATUS, "update"), ("removeMember", REMOVE, "delete")],
 )
 def test_nothing_can_be_rewritten_into_a_put(command: str, params: Any, kind: str) -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
     spy = Spy(("W5",))
     rt.use(middleware({"W1": _rewrite("put")}))
@@ -2450,7 +2417,7 @@ def test_nothing_can_be_rewritten_into_a_put(command: str, params: Any, kind: st
 def test_w3_sees_the_transact_shaped_item_and_one_origin(
     command: str, params: dict[str, Any], method: str, request_: dict[str, Any]
 ) -> None:
-    rt = runtime(Client())
+    rt = runtime(fake_client())
     spy = Spy(("W1", "W3"))
     rt.use(spy.tree)
     rt.execute_command(command, params)
@@ -2480,7 +2447,7 @@ def test_w3_mutations_are_honoured_and_extra_keys_become_kwargs(
 
 
 def test_w3_may_replace_the_item_and_the_method_follows_its_key() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
 
     def w3(ctx: Any) -> None:
@@ -2492,7 +2459,7 @@ def test_w3_may_replace_the_item_and_the_method_follows_its_key() -> None:
 
 
 def test_return_values_all_old_is_sent_only_when_a_w2_hook_exists() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
     rt.use(trace("x", [], NO_W2))
     for command, params, _, _ in COMMANDS:
@@ -2508,7 +2475,7 @@ def test_return_values_all_old_is_sent_only_when_a_w2_hook_exists() -> None:
 
 
 def test_a_caller_return_values_is_sent_even_with_a_w2_hook() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
     rt.use(middleware({"W2": lambda ctx, change: None}))
     rt.execute_command("setOrderStatus", STATUS, {"returnValues": "UPDATED_NEW"})
@@ -2516,7 +2483,7 @@ def test_a_caller_return_values_is_sent_even_with_a_w2_hook() -> None:
 
 
 def test_w4_receives_the_boto3_response() -> None:
-    client = Client()
+    client = fake_client()
     response = {"Attributes": ORDER_ITEM, "ConsumedCapacity": {"TableName": TABLE}}
     client.replies["update_item"] = response
     rt = runtime(client)
@@ -2528,8 +2495,8 @@ def test_w4_receives_the_boto3_response() -> None:
 
 
 def test_w5_persist_recovery_replaces_the_send_result() -> None:
-    client = Client()
-    client.failing("delete_item", client_error("ConditionalCheckFailedException", "DeleteItem"))
+    client = fake_client()
+    client.fail_on("delete_item", client_error("ConditionalCheckFailedException", "DeleteItem"))
     rt = runtime(client)
     bob = item_av(seed_row("GROUP#eng", "USER#bob"))
     recovered = {"Attributes": bob}
@@ -2550,8 +2517,8 @@ def test_w5_persist_recovery_replaces_the_send_result() -> None:
 
 
 def test_w5_persist_recover_none_gives_w4_none_and_the_call_returns_none() -> None:
-    client = Client()
-    client.failing("delete_item", RuntimeError("x"))
+    client = fake_client()
+    client.fail_on("delete_item", RuntimeError("x"))
     rt = runtime(client)
     spy = Spy(("W4",), W5p=lambda ctx, err: RECOVER_NONE)
     rt.use(spy.tree)
@@ -2560,7 +2527,7 @@ def test_w5_persist_recover_none_gives_w4_none_and_the_call_returns_none() -> No
 
 
 def test_a_w3_raise_goes_to_w5_persist_which_may_recover_it() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
     error = Boom("W3")
 
@@ -2577,8 +2544,8 @@ def test_a_w3_raise_goes_to_w5_persist_which_may_recover_it() -> None:
 
 
 def test_w5_persist_decline_passes_the_original_exception_to_w5_logical() -> None:
-    client = Client()
-    client.failing("put_item", client_error("ConditionalCheckFailedException"))
+    client = fake_client()
+    client.fail_on("put_item", client_error("ConditionalCheckFailedException"))
     rt = runtime(client)
     spy = Spy(("W5p", "W5", "W4", "W2"))
     rt.use(spy.tree)
@@ -2592,7 +2559,7 @@ def test_w5_persist_decline_passes_the_original_exception_to_w5_logical() -> Non
 # --- W2 change images -----------------------------------------------------------------------------
 
 
-def _audit(client: Client) -> tuple[Runtime, list[dict[str, Any]]]:
+def _audit(client: FakeDynamo) -> tuple[Runtime, list[dict[str, Any]]]:
     rt = runtime(client)
     changes: list[dict[str, Any]] = []
     rt.use(middleware({"W2": lambda ctx, change: changes.append(change)}))
@@ -2600,7 +2567,7 @@ def _audit(client: Client) -> tuple[Runtime, list[dict[str, Any]]]:
 
 
 def test_put_change_has_the_old_image_and_the_written_item() -> None:
-    client = Client()
+    client = fake_client()
     old = {**ORDER_ITEM, "total": {"N": "10"}}
     client.replies["put_item"] = {"Attributes": old}
     rt, changes = _audit(client)
@@ -2611,13 +2578,13 @@ def test_put_change_has_the_old_image_and_the_written_item() -> None:
 
 
 def test_put_change_without_an_old_row_has_only_the_new_image() -> None:
-    rt, changes = _audit(Client())
+    rt, changes = _audit(fake_client())
     rt.execute_command("placeOrder", ORDER)
     assert changes == [{"newImage": ORDER_ROW}]
 
 
 def test_put_change_new_image_includes_w1_and_w3_changes() -> None:
-    client = Client()
+    client = fake_client()
     rt, changes = _audit(client)
 
     def w1(ctx: Any) -> None:
@@ -2632,7 +2599,7 @@ def test_put_change_new_image_includes_w1_and_w3_changes() -> None:
 
 
 def test_update_change_is_the_old_image_merged_with_the_resolved_changes() -> None:
-    client = Client()
+    client = fake_client()
     client.replies["update_item"] = {"Attributes": ORDER_ITEM}
     rt, changes = _audit(client)
     rt.execute_command("setOrderStatus", STATUS)
@@ -2651,7 +2618,7 @@ def test_update_change_is_the_old_image_merged_with_the_resolved_changes() -> No
 
 
 def test_update_change_with_return_values_all_new_uses_the_returned_attributes() -> None:
-    client = Client()
+    client = fake_client()
     returned = {**ORDER_ITEM, "status": {"S": "SHIPPED"}, "extra": {"N": "1"}}
     client.replies["update_item"] = {"Attributes": returned}
     rt, changes = _audit(client)
@@ -2669,7 +2636,7 @@ def test_update_change_with_return_values_all_new_uses_the_returned_attributes()
 
 
 def test_update_change_with_return_values_all_old_has_the_old_image() -> None:
-    client = Client()
+    client = fake_client()
     client.replies["update_item"] = {"Attributes": ORDER_ITEM}
     rt, changes = _audit(client)
     result = rt.execute_command("raiseOrderTotal", RAISE, {"returnValues": "ALL_OLD"})
@@ -2679,7 +2646,7 @@ def test_update_change_with_return_values_all_old_has_the_old_image() -> None:
 
 @pytest.mark.parametrize("return_values", ["UPDATED_NEW", "UPDATED_OLD"])
 def test_update_change_has_no_old_image_for_other_return_values(return_values: str) -> None:
-    client = Client()
+    client = fake_client()
     client.replies["update_item"] = {"Attributes": {"total": {"N": "120"}}}
     rt, changes = _audit(client)
     rt.execute_command("raiseOrderTotal", RAISE, {"returnValues": return_values})
@@ -2687,7 +2654,7 @@ def test_update_change_has_no_old_image_for_other_return_values(return_values: s
 
 
 def test_delete_change_has_the_removed_row_and_no_new_image() -> None:
-    client = Client()
+    client = fake_client()
     client.replies["delete_item"] = {"Attributes": item_av(seed_row("GROUP#eng", "USER#bob"))}
     rt, changes = _audit(client)
     rt.execute_command("removeMember", REMOVE)
@@ -2698,7 +2665,7 @@ def test_delete_change_has_the_removed_row_and_no_new_image() -> None:
 
 
 def test_soft_delete_change_is_an_update_change() -> None:
-    client = Client()
+    client = fake_client()
     bob = seed_row("GROUP#eng", "USER#bob")
     client.replies["update_item"] = {"Attributes": item_av(bob)}
     rt, changes = _audit(client)
@@ -2728,7 +2695,7 @@ def _raising_w1(ctx: Any) -> None:
     ],
 )
 def test_w5_logical_recovery_return_rules(recovery: Any, options: Any, expected: Any) -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
     rt.use(middleware({"W1": _raising_w1, "W5": lambda ctx, err: recovery}))
     assert rt.execute_command("removeMember", REMOVE, options) == expected
@@ -2736,8 +2703,8 @@ def test_w5_logical_recovery_return_rules(recovery: Any, options: Any, expected:
 
 
 def test_w5_logical_recovers_send_failures_too() -> None:
-    client = Client()
-    client.failing("update_item", client_error("ConditionalCheckFailedException", "UpdateItem"))
+    client = fake_client()
+    client.fail_on("update_item", client_error("ConditionalCheckFailedException", "UpdateItem"))
     rt = runtime(client)
     spy = Spy(("W5",), W5=lambda ctx, err: "fallback")
     rt.use(spy.tree)
@@ -2748,7 +2715,7 @@ def test_w5_logical_recovers_send_failures_too() -> None:
 
 
 def test_w5_logical_unrecovered_re_raises_the_original_exception() -> None:
-    rt = runtime(Client())
+    rt = runtime(fake_client())
     errors: list[BaseException] = []
     rt.use(middleware({"W1": _raising_w1, "W5": lambda ctx, err: errors.append(err)}))
     with pytest.raises(Boom) as info:
@@ -2757,7 +2724,7 @@ def test_w5_logical_unrecovered_re_raises_the_original_exception() -> None:
 
 
 def test_with_hooks_and_return_values_the_hydrated_attributes_are_returned() -> None:
-    client = Client()
+    client = fake_client()
     client.replies["update_item"] = {"Attributes": {**ORDER_ITEM, "status": {"S": "SHIPPED"}}}
     rt = runtime(client)
     rt.use(trace("x", []))
@@ -2869,12 +2836,12 @@ RETIRE_ITEMS = [
 ]
 
 
-def sent_items(client: Client) -> list[Any]:
+def sent_items(client: FakeDynamo) -> list[Any]:
     return [kwargs["TransactItems"] for kwargs in client.requests("transact_write_items")]
 
 
 def test_tx_hooks_keep_the_section_43_requests() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
     rt.use(trace("x", []))
     rt.execute_transaction("addMembers", ADD_MEMBERS)
@@ -2893,7 +2860,7 @@ def test_tx_hooks_keep_the_section_43_requests() -> None:
 
 @pytest.mark.parametrize("members", [[], [{"userId": "dan", "role": ""}]])
 def test_tx_zero_items_run_no_hook_and_make_no_call(members: list[dict[str, Any]]) -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
     log: list[str] = []
     rt.use(trace("x", log))
@@ -2919,7 +2886,7 @@ def test_tx_zero_items_run_no_hook_and_make_no_call(members: list[dict[str, Any]
 def test_tx_validation_expansion_and_pre_flight_run_before_any_hook(
     transaction_id: str, params: Any, options: Any, error: type[Exception]
 ) -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
     log: list[str] = []
     rt.use(trace("x", log))
@@ -2929,7 +2896,7 @@ def test_tx_validation_expansion_and_pre_flight_run_before_any_hook(
 
 
 def test_tx_w1_runs_fifo_once_per_logical_op_in_spec_and_element_order() -> None:
-    rt = runtime(Client())
+    rt = runtime(fake_client())
     log: list[str] = []
     spy = Spy(("W1",))
     rt.use(spy.tree)
@@ -2952,7 +2919,7 @@ def test_tx_w1_runs_fifo_once_per_logical_op_in_spec_and_element_order() -> None
 
 
 def test_tx_condition_checks_are_not_logical_ops() -> None:
-    rt = runtime(Client())
+    rt = runtime(fake_client())
     spy = Spy(("W1", "W2"))
     rt.use(spy.tree)
     rt.execute_transaction("addMemberIfGroupExists", JOIN)
@@ -2966,7 +2933,7 @@ def test_tx_condition_checks_are_not_logical_ops() -> None:
 
 
 def test_tx_input_is_flat_params_then_dotted_then_bare_element_fields() -> None:
-    rt = runtime(Client())
+    rt = runtime(fake_client())
     spy = Spy(("W1",))
     rt.use(spy.tree)
     rt.execute_transaction("addMembers", ADD_MEMBERS)
@@ -2992,7 +2959,7 @@ def test_tx_input_is_flat_params_then_dotted_then_bare_element_fields() -> None:
 
 
 def test_tx_every_ctx_shares_one_transaction_dict_fresh_per_call() -> None:
-    rt = runtime(Client())
+    rt = runtime(fake_client())
     spy = Spy(("W1", "W3", "W4", "W2"))
     rt.use(spy.tree)
     rt.execute_transaction("addMembers", ADD_MEMBERS)
@@ -3010,7 +2977,7 @@ def test_tx_every_ctx_shares_one_transaction_dict_fresh_per_call() -> None:
 
 
 def test_tx_a_w1_raise_aborts_before_any_call_without_w5_logical() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
     error = Boom("W1")
     count = [0]
@@ -3031,7 +2998,7 @@ def test_tx_a_w1_raise_aborts_before_any_call_without_w5_logical() -> None:
 
 
 def test_tx_w1_rewrites_of_params_and_element_fields_are_honoured() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
 
     def w1(ctx: Any) -> None:
@@ -3055,7 +3022,7 @@ def test_tx_w1_rewrites_of_params_and_element_fields_are_honoured() -> None:
 
 
 def test_tx_w1_element_key_rewrites_re_derive_the_keys() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
 
     def w1(ctx: Any) -> None:
@@ -3075,7 +3042,7 @@ def test_tx_w1_element_key_rewrites_re_derive_the_keys() -> None:
     [("item.role", 5), ("joinedAt", 5), ("groupId", ["eng"]), ("item.userId", {"x": 1})],
 )
 def test_tx_w1_rewrites_are_re_validated(name: str, value: Any) -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
 
     def w1(ctx: Any) -> None:
@@ -3088,7 +3055,7 @@ def test_tx_w1_rewrites_are_re_validated(name: str, value: Any) -> None:
 
 
 def test_tx_w1_changes_mapping_adds_set_entries_to_an_update() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
 
     def w1(ctx: Any) -> None:
@@ -3110,7 +3077,7 @@ def test_tx_w1_changes_mapping_adds_set_entries_to_an_update() -> None:
 
 
 def test_tx_a_declared_changes_param_is_a_param_not_extra_sets() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
     spy = Spy(("W1",))
     rt.use(spy.tree)
@@ -3139,7 +3106,7 @@ def test_tx_a_declared_changes_param_is_a_param_not_extra_sets() -> None:
 
 
 def test_tx_kind_rewrite_put_to_delete_uses_the_derived_key() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
     rt.use(middleware({"W1": _rewrite("delete")}))
     rt.execute_transaction("addMemberIfGroupExists", JOIN)
@@ -3153,7 +3120,7 @@ def test_tx_kind_rewrite_put_to_delete_uses_the_derived_key() -> None:
 
 
 def test_tx_kind_rewrite_put_to_update_sets_the_record_and_re_derives_gsis() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
     rt.use(middleware({"W1": _rewrite("update")}))
     rt.execute_transaction("addMemberIfGroupExists", JOIN)
@@ -3187,7 +3154,7 @@ def test_tx_kind_rewrite_put_to_update_sets_the_record_and_re_derives_gsis() -> 
 
 
 def test_tx_kind_rewrites_delete_to_update_and_update_to_delete() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
 
     def w1(ctx: Any) -> None:
@@ -3215,7 +3182,7 @@ def test_tx_kind_rewrites_delete_to_update_and_update_to_delete() -> None:
 
 
 def test_tx_nothing_can_be_rewritten_into_a_put() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
     rt.use(middleware({"W1": _rewrite("put")}))
     with pytest.raises(GraphDDBError, match="W1 cannot rewrite a delete into a put"):
@@ -3224,7 +3191,7 @@ def test_tx_nothing_can_be_rewritten_into_a_put() -> None:
 
 
 def test_tx_collapse_runs_again_after_rewrites() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
 
     def w1(ctx: Any) -> None:
@@ -3238,7 +3205,7 @@ def test_tx_collapse_runs_again_after_rewrites() -> None:
 
 
 def test_tx_rewrites_that_make_two_different_puts_of_one_row_raise_before_the_call() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
 
     def w1(ctx: Any) -> None:
@@ -3258,7 +3225,7 @@ def test_tx_rewrites_that_make_two_different_puts_of_one_row_raise_before_the_ca
 
 
 def test_tx_a_collapse_error_after_rewrites_is_raised_before_the_call() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
     seen = [0]
 
@@ -3274,7 +3241,7 @@ def test_tx_a_collapse_error_after_rewrites_is_raised_before_the_call() -> None:
 
 
 def test_tx_pre_flight_runs_again_after_rewrites() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client, limits=RuntimeLimits(max_transaction_bytes=2000))
     rt.execute_transaction("addMemberIfGroupExists", JOIN)  # fits without hooks
     rt.use(middleware({"W1": lambda ctx: ctx.input.update(role="x" * 5000)}))
@@ -3284,7 +3251,7 @@ def test_tx_pre_flight_runs_again_after_rewrites() -> None:
 
 
 def test_tx_w3_runs_once_with_all_items_and_one_origin_per_logical_op() -> None:
-    rt = runtime(Client())
+    rt = runtime(fake_client())
     spy = Spy(("W1", "W3"))
     rt.use(spy.tree)
     rt.execute_transaction("addMembers", ADD_MEMBERS)
@@ -3301,7 +3268,7 @@ def test_tx_w3_runs_once_with_all_items_and_one_origin_per_logical_op() -> None:
 
 
 def test_tx_w3_mutations_are_honoured() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
     extra = {"ConditionCheck": RETIRE_ITEMS[0]["ConditionCheck"]}
 
@@ -3317,8 +3284,8 @@ def test_tx_w3_mutations_are_honoured() -> None:
 
 
 def test_tx_send_failures_go_to_w5_persist_then_w4_then_w2() -> None:
-    client = Client()
-    client.failing("transact_write_items", client_error("TransactionCanceledException"))
+    client = fake_client()
+    client.fail_on("transact_write_items", client_error("TransactionCanceledException"))
     rt = runtime(client)
     spy = Spy(("W4", "W2", "W5"), W5p=lambda ctx, err: {"recovered": True})
     rt.use(spy.tree)
@@ -3337,8 +3304,8 @@ def _cancelled(*codes: str) -> ClientError:
 
 
 def test_tx_cancellation_reasons_map_back_to_spec_items_with_hooks() -> None:
-    client = Client()
-    client.failing("transact_write_items", _cancelled("ConditionalCheckFailed", "None"))
+    client = fake_client()
+    client.fail_on("transact_write_items", _cancelled("ConditionalCheckFailed", "None"))
     rt = runtime(client)
     rt.use(trace("x", []))
     with pytest.raises(TransactionCanceledError) as info:
@@ -3351,8 +3318,8 @@ def test_tx_cancellation_reasons_map_back_to_spec_items_with_hooks() -> None:
 
 def test_tx_cancellation_reasons_have_no_spec_item_when_w3_changed_the_item_count() -> None:
     """Section 13.3: ``spec_item`` is ``None`` if W3 changed the number of items."""
-    client = Client()
-    client.failing("transact_write_items", _cancelled("None", "None", "ConditionalCheckFailed"))
+    client = fake_client()
+    client.fail_on("transact_write_items", _cancelled("None", "None", "ConditionalCheckFailed"))
     rt = runtime(client)
     rt.use(middleware({"W3": lambda ctx: ctx.items.append(RETIRE_ITEMS[0])}))
     with pytest.raises(TransactionCanceledError) as info:
@@ -3365,7 +3332,7 @@ def test_tx_cancellation_reasons_have_no_spec_item_when_w3_changed_the_item_coun
 
 
 def test_tx_w4_receives_the_response_and_w2_runs_per_logical_op_with_an_empty_change() -> None:
-    client = Client()
+    client = fake_client()
     client.replies["transact_write_items"] = {"ConsumedCapacity": []}
     rt = runtime(client)
     spy = Spy(("W1", "W4", "W2"))
@@ -3377,8 +3344,8 @@ def test_tx_w4_receives_the_response_and_w2_runs_per_logical_op_with_an_empty_ch
 
 
 def test_tx_unrecovered_send_failures_propagate_without_w5_logical() -> None:
-    client = Client()
-    client.failing("transact_write_items", client_error("TransactionCanceledException"))
+    client = fake_client()
+    client.fail_on("transact_write_items", client_error("TransactionCanceledException"))
     rt = runtime(client)
     spy = Spy(("W5p", "W5", "W4", "W2"))
     rt.use(spy.tree)
@@ -3389,7 +3356,7 @@ def test_tx_unrecovered_send_failures_propagate_without_w5_logical() -> None:
 
 
 def test_tx_w2_exceptions_propagate_without_w5_logical() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
     error = Boom("W2")
 
@@ -3407,7 +3374,7 @@ def test_tx_w2_exceptions_propagate_without_w5_logical() -> None:
 
 
 def test_tx_no_return_values_are_added_for_w2_hooks() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
     rt.use(middleware({"W2": lambda ctx, change: None}))
     rt.execute_transaction("addMemberIfGroupExists", JOIN)
@@ -3415,7 +3382,7 @@ def test_tx_no_return_values_are_added_for_w2_hooks() -> None:
 
 
 def test_tx_contract_batch_transactions_run_the_transaction_hooks() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client, CONTRACTS_SPEC)
     spy = Spy(("W1", "W3"))
     rt.use(spy.tree)
@@ -3457,7 +3424,7 @@ def _run_threads(*targets: Callable[[], None]) -> None:
 
 
 def test_a_shared_runtime_keeps_concurrent_calls_apart() -> None:
-    rt = runtime(Client())
+    rt = runtime(fake_client())
     barrier = threading.Barrier(2, timeout=WAIT)
     seen: dict[str, list[Any]] = {"alice": [], "ops": []}
 
@@ -3495,7 +3462,7 @@ def test_a_shared_runtime_keeps_concurrent_calls_apart() -> None:
 
 
 def test_concurrent_writes_on_a_shared_runtime_keep_their_contexts() -> None:
-    client = Client()
+    client = fake_client()
     rt = runtime(client)
     barrier = threading.Barrier(2, timeout=WAIT)
     changes: dict[str, Any] = {}
@@ -3526,7 +3493,7 @@ def test_concurrent_writes_on_a_shared_runtime_keep_their_contexts() -> None:
 
 
 def test_registering_from_another_thread_during_a_call_does_not_affect_it() -> None:
-    rt = runtime(Client())
+    rt = runtime(fake_client())
     entered, release = threading.Event(), threading.Event()
     log: list[str] = []
 
@@ -3557,7 +3524,7 @@ def test_registering_from_another_thread_during_a_call_does_not_affect_it() -> N
 
 def test_async_adapter_passes_registration_through_and_runs_hooks_in_the_worker() -> None:
     """Section 29: use/clear/get are synchronous pass-throughs; hooks run in the worker thread."""
-    client = Client()
+    client = fake_client()
     adapter = AsyncGraphDDBRuntime(runtime(client))
     spy = Spy(("R1", "R4", "W1", "W2"))
     adapter.use(spy.tree)
@@ -3577,7 +3544,7 @@ def test_async_adapter_passes_registration_through_and_runs_hooks_in_the_worker(
 
 
 def test_relation_hooks_of_concurrent_ops_run_on_worker_threads_sharing_one_context() -> None:
-    rt = runtime(Client())
+    rt = runtime(fake_client())
     barrier = threading.Barrier(3, timeout=WAIT)  # the BatchGetItem and both per-parent Queries
     caller_thread = threading.get_ident()
     seen: list[tuple[tuple[str, ...], int, int]] = []
