@@ -285,12 +285,10 @@ def test_a_mapping_of_a_table_the_spec_does_not_have_is_a_configuration_error() 
 
 
 def test_botocore_transport_errors_are_operation_errors() -> None:
-    class Offline:
-        def get_item(self, **_: Any) -> Any:
-            raise EndpointConnectionError(endpoint_url="http://127.0.0.1:1")
-
+    offline = Recorder()
+    offline.fail_on("get_item", EndpointConnectionError(endpoint_url="http://127.0.0.1:1"))
     with pytest.raises(OperationExecutionError) as caught:
-        _rt(Offline()).execute_query("get", {"streamId": "s", "seq": 1})
+        _rt(offline).execute_query("get", {"streamId": "s", "seq": 1})
     assert caught.value.code is None and caught.value.operation_id == "get"
     assert isinstance(caught.value.original, EndpointConnectionError)
 
