@@ -12,6 +12,10 @@ from typing import Any
 
 from graphddb_runtime import GraphDDBRuntime
 
+from ._fake_dynamo import Recorder
+
+__all__ = ["EVENT", "EVENT_ITEM", "MANIFEST", "OPERATIONS", "Recorder", "events_runtime"]
+
 S = {"type": "string", "required": True}
 N = {"type": "number", "required": True}
 PROJECTION = ["tenantId", "at", "day", "note", "score"]
@@ -255,44 +259,6 @@ EVENT_ITEM: dict[str, Any] = {
     "GSI1PK": {"S": "DAY#2024-01-02"},
     "GSI1SK": {"S": "AT#2024-01-02T03:04:05.000Z"},
 }
-
-
-class Recorder:
-    """A DynamoDB client that records every call and answers from ``responses`` (by method,
-    consumed in order; ``{}`` when none is left)."""
-
-    def __init__(self, **responses: list[dict[str, Any]]) -> None:
-        self.calls: list[tuple[str, dict[str, Any]]] = []
-        self.responses = {name: list(queue) for name, queue in responses.items()}
-
-    def _call(self, method: str, kwargs: dict[str, Any]) -> dict[str, Any]:
-        self.calls.append((method, kwargs))
-        queue = self.responses.get(method)
-        return copy.deepcopy(queue.pop(0)) if queue else {}
-
-    def get_item(self, **kwargs: Any) -> dict[str, Any]:
-        return self._call("get_item", kwargs)
-
-    def query(self, **kwargs: Any) -> dict[str, Any]:
-        return self._call("query", kwargs)
-
-    def batch_get_item(self, **kwargs: Any) -> dict[str, Any]:
-        return self._call("batch_get_item", kwargs)
-
-    def put_item(self, **kwargs: Any) -> dict[str, Any]:
-        return self._call("put_item", kwargs)
-
-    def update_item(self, **kwargs: Any) -> dict[str, Any]:
-        return self._call("update_item", kwargs)
-
-    def delete_item(self, **kwargs: Any) -> dict[str, Any]:
-        return self._call("delete_item", kwargs)
-
-    def transact_write_items(self, **kwargs: Any) -> dict[str, Any]:
-        return self._call("transact_write_items", kwargs)
-
-    def batch_write_item(self, **kwargs: Any) -> dict[str, Any]:
-        return self._call("batch_write_item", kwargs)
 
 
 def events_runtime(client: Any, **kwargs: Any) -> GraphDDBRuntime:

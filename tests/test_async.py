@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import inspect
 import threading
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -199,27 +198,25 @@ def _slow_runtime(latency: float) -> tuple[GraphDDBRuntime, FakeDynamo]:
     return GraphDDBRuntime(fake, MANIFEST, OPERATIONS), fake
 
 
-def test_32_concurrent_awaits_take_about_latency_times_waves_of_the_pool() -> None:
+def test_32_concurrent_awaits_overlap_up_to_the_pool_size() -> None:
     latency, pool = 0.05, 8
     runtime, fake = _slow_runtime(latency)
     wrapped = AsyncGraphDDBRuntime(runtime)
 
-    async def main() -> float:
+    async def main() -> list[Any]:
         asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=pool))
-        start = time.perf_counter()
-        results = await asyncio.gather(
-            *(wrapped.execute_query("getUser", {"userId": "u1"}) for _ in range(32))
+        return list(
+            await asyncio.gather(
+                *(wrapped.execute_query("getUser", {"userId": "u1"}) for _ in range(32))
+            )
         )
-        elapsed = time.perf_counter() - start
-        assert all(r == {"userId": "u1"} for r in results)
-        return elapsed
 
-    elapsed = asyncio.run(main())
-    waves = -(-32 // pool)  # 4
+    results = asyncio.run(main())
+    assert results == [{"userId": "u1"}] * 32
     assert fake.count("get_item") == 32
+    # The awaits run on the loop's executor: a full pool of calls in flight at once, never more
+    # (sequential awaits would peak at one call in flight).
     assert fake.max_in_flight == pool
-    # About latency x waves (0.2 s); sequential awaits would take 32 x latency (1.6 s).
-    assert waves * latency * 0.9 <= elapsed < waves * latency + 0.6
 
 
 def test_cancelling_the_awaiting_task_does_not_stop_a_started_call() -> None:

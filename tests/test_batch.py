@@ -9,7 +9,6 @@ from __future__ import annotations
 import copy
 import random
 import threading
-import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -33,6 +32,8 @@ from graphddb_runtime.errors import (
     TransactionCollapseError,
 )
 from graphddb_runtime.limits import RuntimeLimits
+
+from ._fake_dynamo import FakeDynamo
 
 TABLE = "app-table"
 OP = "getPosts"
@@ -84,44 +85,22 @@ def build(keys: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-class FakeClient:
-    """A DynamoDB client double for BatchGetItem / BatchWriteItem.
+class Rounds:
+    """An ``unprocessed`` / ``unprocessed_writes`` script for the shared fake.
 
     ``rounds`` maps a key identity to how many more times it is reported unprocessed
-    (``-1``: forever). ``delay`` slows every call; ``error`` is raised by every call;
-    ``on_call`` runs inside every call (e.g. to check the gate).
+    (``-1``: forever).
     """
 
     def __init__(
-        self,
-        *,
-        rounds: Mapping[tuple[Any, ...], int] | None = None,
-        delay: float = 0.0,
-        error: BaseException | None = None,
-        on_call: Callable[[], None] | None = None,
+        self, rounds: Mapping[tuple[Any, ...], int], identity: Callable[[Any], tuple[Any, ...]]
     ) -> None:
-        self.rounds = dict(rounds or {})
-        self.delay = delay
-        self.error = error
-        self.on_call = on_call
+        self.rounds = dict(rounds)
+        self.identity = identity
         self.lock = threading.Lock()
-        self.calls: list[dict[str, Any]] = []
-        self.threads: list[int] = []
-        self.in_flight = 0
-        self.peak = 0
 
-    def _enter(self, kwargs: dict[str, Any]) -> None:
-        with self.lock:
-            self.calls.append(copy.deepcopy(kwargs))
-            self.threads.append(threading.get_ident())
-            self.in_flight += 1
-            self.peak = max(self.peak, self.in_flight)
-
-    def _leave(self) -> None:
-        with self.lock:
-            self.in_flight -= 1
-
-    def _unprocessed(self, identity: tuple[Any, ...]) -> bool:
+    def _left(self, entry: Any) -> bool:
+        identity = self.identity(entry)
         with self.lock:
             left = self.rounds.get(identity, 0)
             if left == 0:
@@ -130,45 +109,53 @@ class FakeClient:
                 self.rounds[identity] = left - 1
             return True
 
-    def _serve(self, kwargs: dict[str, Any]) -> None:
-        self._enter(kwargs)
-        try:
-            if self.on_call is not None:
-                self.on_call()
-            if self.delay:
-                time.sleep(self.delay)
-            if self.error is not None:
-                raise self.error
-        finally:
-            self._leave()
+    def __call__(self, entries: list[Any]) -> list[Any]:
+        return [entry for entry in entries if self._left(entry)]
 
-    def batch_get_item(self, **kwargs: Any) -> dict[str, Any]:
-        self._serve(kwargs)
-        entry = kwargs["RequestItems"][TABLE]
-        found, left = [], []
-        for k in entry["Keys"]:
-            (left if self._unprocessed(ident(k)) else found).append(k)
-        response: dict[str, Any] = {"Responses": {TABLE: [item_for(k) for k in found]}}
-        if left:
-            unprocessed = {name: value for name, value in entry.items() if name != "Keys"}
-            response["UnprocessedKeys"] = {TABLE: {**unprocessed, "Keys": left}}
-        else:
-            response["UnprocessedKeys"] = {}
-        return response
 
-    def batch_write_item(self, **kwargs: Any) -> dict[str, Any]:
-        self._serve(kwargs)
-        requests = kwargs["RequestItems"][TABLE]
-        left = [r for r in requests if self._unprocessed(request_ident(r))]
-        return {"UnprocessedItems": {TABLE: left} if left else {}}
+#: Every key a test reads (the fake answers from its store).
+SEEDED = 250
 
-    # Views on what was sent.
 
-    def get_keys(self) -> list[list[dict[str, Any]]]:
-        return [call["RequestItems"][TABLE]["Keys"] for call in self.calls]
+def fake_client(
+    *,
+    rounds: Mapping[tuple[Any, ...], int] | None = None,
+    delay: float = 0.0,
+    error: BaseException | None = None,
+    on_call: Callable[[], None] | None = None,
+) -> FakeDynamo:
+    """The shared fake over ``item_for(key(i))`` rows, scripted for BatchGetItem / BatchWriteItem.
 
-    def write_requests(self) -> list[list[dict[str, Any]]]:
-        return [call["RequestItems"][TABLE] for call in self.calls]
+    ``rounds``: see :class:`Rounds`; ``delay`` slows every call; ``error`` is raised by every
+    call; ``on_call`` runs inside every call (e.g. to check the gate).
+    """
+    client = FakeDynamo({TABLE: (KEY_ATTRS, {})})
+    client.items[TABLE] = [item_for(key(i)) for i in range(SEEDED)]
+    client.unprocessed = Rounds(rounds or {}, ident)
+    client.unprocessed_writes = Rounds(rounds or {}, request_ident)
+    if delay:
+        client.delay = lambda _method, _kwargs: delay
+
+    def fail(_method: str, _kwargs: dict[str, Any]) -> BaseException | None:
+        if on_call is not None:
+            on_call()
+        return error
+
+    client.fail = fail
+    return client
+
+
+def requests_sent(client: FakeDynamo) -> list[dict[str, Any]]:
+    """Every request sent, in order."""
+    return [kwargs for _, kwargs in client.calls]
+
+
+def get_keys(client: FakeDynamo) -> list[list[dict[str, Any]]]:
+    return [call["RequestItems"][TABLE]["Keys"] for call in requests_sent(client)]
+
+
+def write_requests(client: FakeDynamo) -> list[list[dict[str, Any]]]:
+    return [call["RequestItems"][TABLE] for call in requests_sent(client)]
 
 
 class Sleeps(list):
@@ -185,11 +172,11 @@ def batching(sleeps: Sleeps | None = None, gate: Any = None, **limits: Any) -> B
     return Batching(RuntimeLimits(**limits), sleep, gate)
 
 
-def get(client: FakeClient, keys: list[dict[str, Any]], b: Batching) -> list[dict[str, Any]]:
+def get(client: FakeDynamo, keys: list[dict[str, Any]], b: Batching) -> list[dict[str, Any]]:
     return batch_get(Sender(client), OP, table=TABLE, keys=keys, build=build, batching=b)
 
 
-def write(client: FakeClient, requests: list[dict[str, Any]], b: Batching) -> None:
+def write(client: FakeDynamo, requests: list[dict[str, Any]], b: Batching) -> None:
     batch_write(
         Sender(client), OP, table=TABLE, requests=requests, key_attributes=KEY_ATTRS, batching=b
     )
@@ -353,22 +340,22 @@ def test_backoff_with_float_base_and_very_many_retries() -> None:
 
 def test_batch_get_chunks_of_100_in_order() -> None:
     keys = [key(i) for i in range(250)]
-    client = FakeClient()
+    client = fake_client()
     result = get(client, keys, batching(batch_concurrency=1))
 
-    assert [len(k) for k in client.get_keys()] == [100, 100, 50]
-    assert client.get_keys() == chunked(keys, 100)
+    assert [len(k) for k in get_keys(client)] == [100, 100, 50]
+    assert get_keys(client) == chunked(keys, 100)
     assert result == [item_for(k) for k in keys]
 
 
 def test_batch_get_chunk_size_follows_max_batch_get_items() -> None:
     keys = [key(i) for i in range(250)]
-    client = FakeClient()
+    client = fake_client()
     result = get(client, keys, batching(max_batch_get_items=10))
 
     assert len(client.calls) == 25
-    assert all(len(k) == 10 for k in client.get_keys())
-    assert sorted(map(by_ident, client.get_keys())) == sorted(map(by_ident, chunked(keys, 10)))
+    assert all(len(k) == 10 for k in get_keys(client))
+    assert sorted(map(by_ident, get_keys(client))) == sorted(map(by_ident, chunked(keys, 10)))
     # Results come back in chunk order, whatever order the chunks completed in.
     assert result == [item_for(k) for k in keys]
 
@@ -382,7 +369,7 @@ def test_batch_get_sends_exactly_what_build_returns() -> None:
         built.append(copy.deepcopy(request))
         return request
 
-    client = FakeClient()
+    client = fake_client()
     batch_get(
         Sender(client),
         OP,
@@ -391,12 +378,12 @@ def test_batch_get_sends_exactly_what_build_returns() -> None:
         build=recording_build,
         batching=batching(batch_concurrency=1),
     )
-    assert client.calls == built
-    assert client.calls == [build(chunk) for chunk in chunked(keys, 100)]
+    assert requests_sent(client) == built
+    assert requests_sent(client) == [build(chunk) for chunk in chunked(keys, 100)]
 
 
 def test_batch_get_of_no_keys_makes_no_call() -> None:
-    client = FakeClient()
+    client = fake_client()
     sleeps = Sleeps()
     assert get(client, [], batching(sleeps)) == []
     assert client.calls == []
@@ -404,16 +391,16 @@ def test_batch_get_of_no_keys_makes_no_call() -> None:
 
 
 def test_batch_get_single_chunk_runs_on_the_calling_thread() -> None:
-    client = FakeClient()
+    client = fake_client()
     get(client, [key(i) for i in range(100)], batching(batch_concurrency=8))
     assert client.threads == [threading.get_ident()]
 
 
 def test_batch_get_accepts_a_tuple_of_keys() -> None:
     keys = tuple(key(i) for i in range(5))
-    client = FakeClient()
+    client = fake_client()
     assert get(client, keys, batching()) == [item_for(k) for k in keys]  # type: ignore[arg-type]
-    assert client.get_keys() == [list(keys)]
+    assert get_keys(client) == [list(keys)]
 
 
 # --- BatchGetItem: retries --------------------------------------------------------------------
@@ -424,16 +411,16 @@ def test_batch_get_retries_only_unprocessed_keys_until_done(rounds: int) -> None
     keys = [key(i) for i in range(20)]
     # Key i stays unprocessed for (i % (rounds + 1)) rounds: 0 .. rounds.
     script = {ident(k): i % (rounds + 1) for i, k in enumerate(keys)}
-    client = FakeClient(rounds=script)
+    client = fake_client(rounds=script)
     sleeps = Sleeps()
 
     result = get(client, keys, batching(sleeps, batch_backoff_jitter=False))
 
     assert len(client.calls) == 1 + rounds
-    for attempt, sent in enumerate(client.get_keys()):
+    for attempt, sent in enumerate(get_keys(client)):
         expected = [k for i, k in enumerate(keys) if i % (rounds + 1) >= attempt]
         assert sent == expected, f"request {attempt} must carry only the unprocessed keys"
-    assert client.calls[1:] == [build(k) for k in client.get_keys()[1:]]
+    assert requests_sent(client)[1:] == [build(k) for k in get_keys(client)[1:]]
     # Every key's item is returned exactly once: none lost, none duplicated.
     assert by_ident(result) == sorted(ident(k) for k in keys)
     assert sorted(map(str, result)) == sorted(str(item_for(k)) for k in keys)
@@ -442,7 +429,7 @@ def test_batch_get_retries_only_unprocessed_keys_until_done(rounds: int) -> None
 
 def test_batch_get_retries_every_chunk_independently() -> None:
     keys = [key(i) for i in range(250)]
-    client = FakeClient(rounds={ident(k): 1 for k in keys[::7]})
+    client = fake_client(rounds={ident(k): 1 for k in keys[::7]})
     sleeps = Sleeps()
 
     result = get(client, keys, batching(sleeps, batch_backoff_jitter=False))
@@ -450,12 +437,12 @@ def test_batch_get_retries_every_chunk_independently() -> None:
     assert len(client.calls) == 6  # three chunks, one retry each
     assert by_ident(result) == sorted(ident(k) for k in keys)
     assert sleeps == pytest.approx([0.05] * 3)
-    retried = [sent for sent in client.get_keys() if len(sent) < 50]
+    retried = [sent for sent in get_keys(client) if len(sent) < 50]
     assert by_ident([k for sent in retried for k in sent]) == by_ident(keys[::7])
 
 
 def test_batch_get_full_backoff_schedule() -> None:
-    client = FakeClient(rounds={ident(key(0)): 7})
+    client = fake_client(rounds={ident(key(0)): 7})
     sleeps = Sleeps()
     result = get(client, [key(0), key(1)], batching(sleeps, batch_backoff_jitter=False))
     assert sleeps == pytest.approx(SCHEDULE)
@@ -464,7 +451,7 @@ def test_batch_get_full_backoff_schedule() -> None:
 
 
 def test_batch_get_jittered_sleeps_stay_within_the_schedule() -> None:
-    client = FakeClient(rounds={ident(key(0)): 7})
+    client = fake_client(rounds={ident(key(0)): 7})
     sleeps = Sleeps()
     get(client, [key(0)], batching(sleeps))
     assert len(sleeps) == 7
@@ -474,7 +461,7 @@ def test_batch_get_jittered_sleeps_stay_within_the_schedule() -> None:
 def test_batch_get_exhaustion_lets_other_chunks_finish_then_raises() -> None:
     keys = [key(i) for i in range(25)]
     stuck = keys[10:20]  # the whole second chunk is never processed
-    client = FakeClient(rounds={ident(k): -1 for k in stuck})
+    client = fake_client(rounds={ident(k): -1 for k in stuck})
     sleeps = Sleeps()
 
     with pytest.raises(BatchIncompleteError) as info:
@@ -486,7 +473,7 @@ def test_batch_get_exhaustion_lets_other_chunks_finish_then_raises() -> None:
             ),
         )
 
-    sent = client.get_keys()
+    sent = get_keys(client)
     assert sum(1 for s in sent if by_ident(s) == by_ident(stuck)) == 3  # 1 + 2 retries
     assert keys[:10] in sent
     assert keys[20:] in sent
@@ -506,7 +493,7 @@ def test_batch_get_exhaustion_lets_other_chunks_finish_then_raises() -> None:
 def test_batch_get_exhaustion_reports_every_chunk(concurrency: int) -> None:
     keys = [key(i) for i in range(50)]
     stuck = [keys[3], keys[4], keys[27], keys[45]]  # in chunks 0, 2 and 4
-    client = FakeClient(rounds={ident(k): -1 for k in stuck})
+    client = fake_client(rounds={ident(k): -1 for k in stuck})
 
     with pytest.raises(BatchIncompleteError) as info:
         get(
@@ -530,12 +517,12 @@ def test_batch_get_exhaustion_reports_every_chunk(concurrency: int) -> None:
 
 def test_batch_get_partially_stuck_chunk_is_not_returned_partially() -> None:
     keys = [key(i) for i in range(5)]
-    client = FakeClient(rounds={ident(keys[2]): -1, ident(keys[4]): 1})
+    client = fake_client(rounds={ident(keys[2]): -1, ident(keys[4]): 1})
 
     with pytest.raises(BatchIncompleteError) as info:
         get(client, keys, batching(batch_max_retries=3, batch_backoff_jitter=False))
 
-    assert client.get_keys() == [keys, [keys[2], keys[4]], [keys[2]], [keys[2]]]
+    assert get_keys(client) == [keys, [keys[2], keys[4]], [keys[2]], [keys[2]]]
     assert list(info.value.unprocessed) == [{"table": TABLE, "key": keys[2]}]
     assert "1 key(s)" in str(info.value)
     assert str(info.value).endswith("after 3 retries")
@@ -543,7 +530,7 @@ def test_batch_get_partially_stuck_chunk_is_not_returned_partially() -> None:
 
 def test_batch_get_zero_retries_means_no_retry_and_no_sleep() -> None:
     keys = [key(i) for i in range(3)]
-    client = FakeClient(rounds={ident(keys[1]): 1})
+    client = fake_client(rounds={ident(keys[1]): 1})
     sleeps = Sleeps()
 
     with pytest.raises(BatchIncompleteError) as info:
@@ -562,33 +549,33 @@ def test_batch_get_zero_retries_means_no_retry_and_no_sleep() -> None:
 
 def test_batch_concurrency_1_requests_chunks_in_chunk_order_on_the_calling_thread() -> None:
     keys = [key(i) for i in range(95)]
-    client = FakeClient(delay=0.001)
+    client = fake_client(delay=0.001)
     get(client, keys, batching(max_batch_get_items=10, batch_concurrency=1))
-    assert client.get_keys() == chunked(keys, 10)
-    assert client.peak == 1
+    assert get_keys(client) == chunked(keys, 10)
+    assert client.max_in_flight == 1
     assert set(client.threads) == {threading.get_ident()}
 
 
 def test_batch_concurrency_1_retries_before_moving_to_the_next_chunk() -> None:
     keys = [key(i) for i in range(30)]
-    client = FakeClient(rounds={ident(keys[5]): 2})
+    client = fake_client(rounds={ident(keys[5]): 2})
     get(client, keys, batching(max_batch_get_items=10, batch_concurrency=1))
-    assert client.get_keys() == [keys[:10], [keys[5]], [keys[5]], keys[10:20], keys[20:]]
+    assert get_keys(client) == [keys[:10], [keys[5]], [keys[5]], keys[10:20], keys[20:]]
 
 
 def test_batch_concurrency_4_overlaps_chunks() -> None:
     keys = [key(i) for i in range(80)]
-    client = FakeClient(delay=0.03)
+    client = fake_client(delay=0.03)
     result = get(client, keys, batching(max_batch_get_items=10, batch_concurrency=4))
-    assert 1 < client.peak <= 4
+    assert 1 < client.max_in_flight <= 4
     assert len(client.calls) == 8
     assert result == [item_for(k) for k in keys]
 
 
 def test_batch_concurrency_is_capped_by_the_number_of_chunks() -> None:
-    client = FakeClient(delay=0.02)
+    client = fake_client(delay=0.02)
     get(client, [key(i) for i in range(20)], batching(max_batch_get_items=10, batch_concurrency=16))
-    assert client.peak <= 2
+    assert client.max_in_flight <= 2
 
 
 def test_gate_is_held_during_client_calls_but_not_during_sleeps() -> None:
@@ -606,7 +593,7 @@ def test_gate_is_held_during_client_calls_but_not_during_sleeps() -> None:
         checks.append("sleep")
 
     keys = [key(i) for i in range(30)]
-    client = FakeClient(rounds={ident(keys[0]): 2, ident(keys[25]): 1}, on_call=gate_is_held)
+    client = fake_client(rounds={ident(keys[0]): 2, ident(keys[25]): 1}, on_call=gate_is_held)
     result = get(
         client,
         keys,
@@ -621,20 +608,20 @@ def test_gate_is_held_during_client_calls_but_not_during_sleeps() -> None:
 
 def test_gate_bounds_in_flight_calls_across_concurrent_chunks() -> None:
     gate = threading.BoundedSemaphore(2)
-    client = FakeClient(delay=0.02)
+    client = fake_client(delay=0.02)
     keys = [key(i) for i in range(80)]
     get(
         client,
         keys,
         Batching(RuntimeLimits(max_batch_get_items=10, batch_concurrency=4), Sleeps(), gate),
     )
-    assert 1 < client.peak <= 2
+    assert 1 < client.max_in_flight <= 2
     assert len(client.calls) == 8
 
 
 def test_gate_is_released_when_the_client_call_fails() -> None:
     gate = threading.BoundedSemaphore(1)
-    client = FakeClient(error=client_error("ProvisionedThroughputExceededException"))
+    client = fake_client(error=client_error("ProvisionedThroughputExceededException"))
     with pytest.raises(ThrottledError):
         get(client, [key(0)], Batching(RuntimeLimits(), Sleeps(), gate))
     assert gate.acquire(blocking=False)
@@ -650,7 +637,7 @@ def test_gate_is_released_when_the_client_call_fails() -> None:
 )
 def test_batch_get_throttling_client_error_raises_throttled_error(code: str) -> None:
     original = client_error(code)
-    client = FakeClient(error=original)
+    client = fake_client(error=original)
     sleeps = Sleeps()
 
     with pytest.raises(ThrottledError) as info:
@@ -666,7 +653,7 @@ def test_batch_get_throttling_client_error_raises_throttled_error(code: str) -> 
 
 
 def test_batch_get_other_client_error_raises_operation_execution_error() -> None:
-    client = FakeClient(error=client_error("ValidationException"))
+    client = fake_client(error=client_error("ValidationException"))
     with pytest.raises(OperationExecutionError) as info:
         get(client, [key(0)], batching())
     assert not isinstance(info.value, (ThrottledError, BatchIncompleteError))
@@ -686,14 +673,14 @@ def test_batch_get_client_error_in_one_of_several_concurrent_chunks() -> None:
         if mine == 3:
             raise error
 
-    client = FakeClient(on_call=fail_third_call, delay=0.005)
+    client = fake_client(on_call=fail_third_call, delay=0.005)
     with pytest.raises(ThrottledError) as info:
         get(client, [key(i) for i in range(60)], batching(max_batch_get_items=10))
     assert info.value.original is error
 
 
 def test_batch_get_non_botocore_error_propagates_unchanged() -> None:
-    client = FakeClient(error=KeyError("boom"))
+    client = fake_client(error=KeyError("boom"))
     with pytest.raises(KeyError):
         get(client, [key(0)], batching())
 
@@ -703,25 +690,27 @@ def test_batch_get_non_botocore_error_propagates_unchanged() -> None:
 
 def test_batch_write_chunks_of_25_with_the_documented_request_shape() -> None:
     requests = [put(i) if i % 3 else delete(i) for i in range(60)]
-    client = FakeClient()
+    client = fake_client()
     write(client, requests, batching(batch_concurrency=1))
 
-    assert [len(r) for r in client.write_requests()] == [25, 25, 10]
-    assert client.calls == [{"RequestItems": {TABLE: chunk}} for chunk in chunked(requests, 25)]
+    assert [len(r) for r in write_requests(client)] == [25, 25, 10]
+    assert requests_sent(client) == [
+        {"RequestItems": {TABLE: chunk}} for chunk in chunked(requests, 25)
+    ]
 
 
 def test_batch_write_chunk_size_follows_max_batch_write_items() -> None:
     requests = [put(i) for i in range(60)]
-    client = FakeClient()
+    client = fake_client()
     assert write(client, requests, batching(max_batch_write_items=10)) is None
     assert len(client.calls) == 6
-    assert sorted(len(r) for r in client.write_requests()) == [10] * 6
-    sent = [r for chunk in client.write_requests() for r in chunk]
+    assert sorted(len(r) for r in write_requests(client)) == [10] * 6
+    sent = [r for chunk in write_requests(client) for r in chunk]
     assert sorted(map(request_ident, sent)) == sorted(map(request_ident, requests))
 
 
 def test_batch_write_of_no_requests_makes_no_call() -> None:
-    client = FakeClient()
+    client = fake_client()
     write(client, [], batching())
     assert client.calls == []
 
@@ -736,15 +725,15 @@ def test_batch_write_sends_identical_same_key_requests_once() -> None:
         put(2, "first"),
         put(2, "first"),
     ]
-    client = FakeClient()
+    client = fake_client()
     write(client, requests, batching())
 
     assert len(client.calls) == 1
-    assert client.write_requests()[0] == [requests[0], put(1), put(2, "first")]
+    assert write_requests(client)[0] == [requests[0], put(1), put(2, "first")]
 
 
 def test_batch_write_different_same_key_requests_raise_before_any_call() -> None:
-    client = FakeClient()
+    client = fake_client()
     with pytest.raises(TransactionCollapseError):
         write(client, [put(1), put(2, "first"), put(2, "second")], batching())
     assert client.calls == []
@@ -753,10 +742,10 @@ def test_batch_write_different_same_key_requests_raise_before_any_call() -> None
 def test_batch_write_collapses_before_chunking() -> None:
     # 30 requests on 25 distinct keys fit in one call once collapsed.
     requests = [put(i) for i in range(25)] + [put(i) for i in range(5)]
-    client = FakeClient()
+    client = fake_client()
     write(client, requests, batching())
     assert len(client.calls) == 1
-    sent = client.write_requests()[0]
+    sent = write_requests(client)[0]
     assert sent == [put(i) for i in range(25)]
 
 
@@ -764,22 +753,24 @@ def test_batch_write_collapses_before_chunking() -> None:
 def test_batch_write_retries_only_unprocessed_items(rounds: int) -> None:
     requests = [put(i) for i in range(10)]
     script = {request_ident(r): i % (rounds + 1) for i, r in enumerate(requests)}
-    client = FakeClient(rounds=script)
+    client = fake_client(rounds=script)
     sleeps = Sleeps()
 
     write(client, requests, batching(sleeps, batch_backoff_jitter=False))
 
     assert len(client.calls) == 1 + rounds
-    for attempt, sent in enumerate(client.write_requests()):
+    for attempt, sent in enumerate(write_requests(client)):
         assert sent == [r for i, r in enumerate(requests) if i % (rounds + 1) >= attempt]
-    assert client.calls[1:] == [{"RequestItems": {TABLE: s}} for s in client.write_requests()[1:]]
+    assert requests_sent(client)[1:] == [
+        {"RequestItems": {TABLE: s}} for s in write_requests(client)[1:]
+    ]
     assert sleeps == pytest.approx(SCHEDULE[:rounds])
 
 
 def test_batch_write_exhaustion_raises_with_every_unprocessed_request() -> None:
     requests = [put(i) for i in range(60)]
     stuck = [requests[2], requests[30], requests[31], requests[59]]
-    client = FakeClient(rounds={request_ident(r): -1 for r in stuck})
+    client = fake_client(rounds={request_ident(r): -1 for r in stuck})
     sleeps = Sleeps()
 
     with pytest.raises(BatchIncompleteError) as info:
@@ -800,18 +791,18 @@ def test_batch_write_exhaustion_raises_with_every_unprocessed_request() -> None:
 def test_batch_write_exhaustion_lets_other_chunks_finish() -> None:
     requests = [put(i) for i in range(75)]
     stuck = requests[25:50]
-    client = FakeClient(rounds={request_ident(r): -1 for r in stuck})
+    client = fake_client(rounds={request_ident(r): -1 for r in stuck})
 
     with pytest.raises(BatchIncompleteError) as info:
         write(client, requests, batching(batch_max_retries=1, batch_concurrency=1))
 
-    assert client.write_requests() == [requests[:25], stuck, stuck, requests[50:]]
+    assert write_requests(client) == [requests[:25], stuck, stuck, requests[50:]]
     assert len(info.value.unprocessed) == 25
 
 
 def test_batch_write_zero_retries_means_no_retry_and_no_sleep() -> None:
     requests = [put(0), delete(1)]
-    client = FakeClient(rounds={request_ident(delete(1)): 1})
+    client = fake_client(rounds={request_ident(delete(1)): 1})
     sleeps = Sleeps()
     with pytest.raises(BatchIncompleteError) as info:
         write(client, requests, batching(sleeps, batch_max_retries=0))
@@ -825,14 +816,14 @@ def test_batch_write_zero_retries_means_no_retry_and_no_sleep() -> None:
 
 def test_batch_write_concurrency_and_gate() -> None:
     gate = threading.BoundedSemaphore(3)
-    client = FakeClient(delay=0.02)
+    client = fake_client(delay=0.02)
     write(
         client,
         [put(i) for i in range(200)],
         Batching(RuntimeLimits(batch_concurrency=4), Sleeps(), gate),
     )
     assert len(client.calls) == 8
-    assert 1 < client.peak <= 3
+    assert 1 < client.max_in_flight <= 3
 
 
 def test_batch_write_sleeps_outside_the_gate() -> None:
@@ -845,14 +836,14 @@ def test_batch_write_sleeps_outside_the_gate() -> None:
         assert gate.acquire(blocking=False)
         gate.release()
 
-    client = FakeClient(rounds={request_ident(put(0)): 3}, on_call=gate_is_held)
+    client = fake_client(rounds={request_ident(put(0)): 3}, on_call=gate_is_held)
     write(client, [put(0)], Batching(RuntimeLimits(), sleep, gate))
     assert len(client.calls) == 4
 
 
 def test_batch_write_throttling_raises_throttled_error() -> None:
     original = client_error("ProvisionedThroughputExceededException", "BatchWriteItem")
-    client = FakeClient(error=original)
+    client = fake_client(error=original)
     with pytest.raises(ThrottledError) as info:
         write(client, [put(0)], batching())
     assert info.value.original is original

@@ -73,38 +73,38 @@ FAILURES: dict[str, tuple[Callable[[], BaseException], type[Exception], bool]] =
 }
 
 
-def _first_key(method: str, kwargs: dict[str, Any]) -> str:
-    ((_, entry),) = kwargs["RequestItems"].items()
-    if method == "batch_get_item":
-        key = entry["Keys"][0]
-    else:
-        request = entry[0]
-        key = (
-            request["PutRequest"]["Item"]
-            if "PutRequest" in request
-            else request["DeleteRequest"]["Key"]
-        )
+def _key_text(key: dict[str, Any]) -> str:
     return f"{key['PK']['S']}|{key['SK']['S']}"
 
 
-class Dynamo(FakeDynamo):
-    """FakeDynamo plus BatchWriteItem; fails the batch chunk that starts with a given key.
+def _request_key(request: dict[str, Any]) -> dict[str, Any]:
+    if "PutRequest" in request:
+        return dict(request["PutRequest"]["Item"])
+    return dict(request["DeleteRequest"]["Key"])
+
+
+def _first_key(method: str, kwargs: dict[str, Any]) -> str:
+    ((_, entry),) = kwargs["RequestItems"].items()
+    if method == "batch_get_item":
+        return _key_text(entry["Keys"][0])
+    return _key_text(_request_key(entry[0]))
+
+
+class FailChunk:
+    """A ``FakeDynamo.fail`` script: fails the batch chunk that starts with a given key.
 
     With ``together`` set, the failing call first waits until that many batch calls are in
     flight, and every other batch call waits for the failure before it completes: the other
     chunks are provably in flight when one fails.
     """
 
-    def __init__(self) -> None:
-        super().__init__({TABLE: (("PK", "SK"), {"GSI1": ("GSI1PK", "GSI1SK")})})
+    def __init__(self, client: FakeDynamo) -> None:
+        self.client = client
         self.failing: dict[str, BaseException] = {}
         self.together = 0
         self.failed = threading.Event()
-        self.fail = self._script
-        #: keys reported unprocessed by every BatchWriteItem call (``PK|SK``)
-        self.stuck: set[str] = set()
 
-    def _script(self, method: str, kwargs: dict[str, Any]) -> BaseException | None:
+    def __call__(self, method: str, kwargs: dict[str, Any]) -> BaseException | None:
         if not method.startswith("batch_"):
             return None
         error = self.failing.get(_first_key(method, kwargs))
@@ -115,42 +115,31 @@ class Dynamo(FakeDynamo):
             return None
         if self.together:
             deadline = time.monotonic() + 5
-            while self.in_flight < self.together and time.monotonic() < deadline:
+            while self.client.in_flight < self.together and time.monotonic() < deadline:
                 time.sleep(0.001)
-            assert self.in_flight == self.together, "the other chunks are not in flight"
+            assert self.client.in_flight == self.together, "the other chunks are not in flight"
         self.failed.set()
         return error
 
-    def batch_write_item(self, **kwargs: Any) -> dict[str, Any]:
-        self._enter("batch_write_item", kwargs)
-        try:
-            ((table, requests),) = kwargs["RequestItems"].items()
-            left = []
-            for request in requests:
-                if "PutRequest" in request:
-                    item = request["PutRequest"]["Item"]
-                    if f"{item['PK']['S']}|{item['SK']['S']}" in self.stuck:
-                        left.append(request)
-                        continue
-                    self.put(table, item)
-                else:
-                    key = request["DeleteRequest"]["Key"]
-                    self.items[table] = [
-                        r for r in self.items[table] if self._find(table, key) is not r
-                    ]
-            return {"UnprocessedItems": {table: left} if left else {}}
-        finally:
-            self._leave()
 
-    def row(self, pk: str, sk: str) -> AV | None:
-        return self._find(TABLE, {"PK": {"S": pk}, "SK": {"S": sk}})
+def dynamo() -> tuple[FakeDynamo, FailChunk]:
+    """The shared fake with one table, scripted by a :class:`FailChunk`."""
+    client = FakeDynamo({TABLE: (("PK", "SK"), {"GSI1": ("GSI1PK", "GSI1SK")})})
+    chunks = FailChunk(client)
+    client.fail = chunks
+    return client, chunks
+
+
+def stuck(*keys: str) -> Callable[[list[dict[str, Any]]], list[dict[str, Any]]]:
+    """An ``unprocessed_writes`` script: the requests for ``keys`` (``PK|SK``) are never done."""
+    return lambda requests: [r for r in requests if _key_text(_request_key(r)) in keys]
 
 
 def no_sleep(_: float) -> None:
     return None
 
 
-def contracts(client: Dynamo, **limits: Any) -> GraphDDBRuntime:
+def contracts(client: FakeDynamo, **limits: Any) -> GraphDDBRuntime:
     return GraphDDBRuntime(
         client,
         SPECS / "manifest.json",
@@ -179,8 +168,12 @@ def user_ids(entries: tuple[Any, ...]) -> list[str]:
     return out
 
 
-def written(client: Dynamo, count: int) -> list[str]:
-    return [f"u{i}" for i in range(count) if client.row("GROUP#eng", f"USER#u{i}") is not None]
+def written(client: FakeDynamo, count: int) -> list[str]:
+    return [
+        f"u{i}"
+        for i in range(count)
+        if client.row(TABLE, {"PK": {"S": "GROUP#eng"}, "SK": {"S": f"USER#u{i}"}}) is not None
+    ]
 
 
 def chunk(*users: int) -> list[str]:
@@ -190,14 +183,14 @@ def chunk(*users: int) -> list[str]:
 @pytest.mark.parametrize("name", sorted(FAILURES))
 def test_sequential_writes_report_the_failed_chunk_and_the_chunks_never_sent(name: str) -> None:
     make, raised, unknown = FAILURES[name]
-    client = Dynamo()
-    client.failing["GROUP#eng|USER#u2"] = make()  # the second chunk of four
+    client, chunks = dynamo()
+    chunks.failing["GROUP#eng|USER#u2"] = make()  # the second chunk of four
     rt = contracts(client, max_batch_write_items=2, batch_concurrency=1)
     with pytest.raises(raised) as caught:
         add_members(rt, 8)
     error = caught.value
     assert type(error) is raised
-    assert isinstance(error.original, type(client.failing["GROUP#eng|USER#u2"]))
+    assert isinstance(error.original, type(chunks.failing["GROUP#eng|USER#u2"]))
     assert error.operation_id == "MembershipCommands.add"
     failed, never_sent = chunk(2, 3), chunk(4, 5, 6, 7)
     assert user_ids(error.unprocessed) == (never_sent if unknown else failed + never_sent)
@@ -207,8 +200,8 @@ def test_sequential_writes_report_the_failed_chunk_and_the_chunks_never_sent(nam
 
 
 def test_a_failed_write_entry_is_the_request_as_sent() -> None:
-    client = Dynamo()
-    client.failing["GROUP#eng|USER#u0"] = EndpointConnectionError(endpoint_url=URL)
+    client, chunks = dynamo()
+    chunks.failing["GROUP#eng|USER#u0"] = EndpointConnectionError(endpoint_url=URL)
     rt = contracts(client, max_batch_write_items=25)
     with pytest.raises(OperationExecutionError) as caught:
         add_members(rt, 1)
@@ -220,9 +213,9 @@ def test_a_failed_write_entry_is_the_request_as_sent() -> None:
 @pytest.mark.parametrize("name", ["throttled", "connection"])
 def test_concurrent_writes_wait_for_the_chunks_in_flight_and_send_nothing_more(name: str) -> None:
     make, raised, unknown = FAILURES[name]
-    client = Dynamo()
-    client.failing["GROUP#eng|USER#u2"] = make()  # chunk 1 of 6, while chunks 0 and 2 run
-    client.together = 3
+    client, chunks = dynamo()
+    chunks.failing["GROUP#eng|USER#u2"] = make()  # chunk 1 of 6, while chunks 0 and 2 run
+    chunks.together = 3
     rt = contracts(client, max_batch_write_items=2, batch_concurrency=3)
     with pytest.raises(raised) as caught:
         add_members(rt, 12)
@@ -234,9 +227,9 @@ def test_concurrent_writes_wait_for_the_chunks_in_flight_and_send_nothing_more(n
 
 
 def test_concurrent_writes_with_every_chunk_in_flight_report_only_the_failed_one() -> None:
-    client = Dynamo()
-    client.failing["GROUP#eng|USER#u4"] = throttled()
-    client.together = 4
+    client, chunks = dynamo()
+    chunks.failing["GROUP#eng|USER#u4"] = throttled()
+    chunks.together = 4
     rt = contracts(client, max_batch_write_items=2, batch_concurrency=4)
     with pytest.raises(ThrottledError) as caught:
         add_members(rt, 8)
@@ -246,9 +239,11 @@ def test_concurrent_writes_with_every_chunk_in_flight_report_only_the_failed_one
 
 
 def test_leftovers_of_an_exhausted_chunk_are_reported_with_another_chunks_error() -> None:
-    client = Dynamo()
-    client.stuck = {"GROUP#eng|USER#u1"}  # chunk 0 keeps returning u1 as unprocessed
-    client.failing["GROUP#eng|USER#u2"] = EndpointConnectionError(endpoint_url=URL)
+    client, chunks = dynamo()
+    client.unprocessed_writes = stuck(
+        "GROUP#eng|USER#u1"
+    )  # chunk 0 keeps returning u1 as unprocessed
+    chunks.failing["GROUP#eng|USER#u2"] = EndpointConnectionError(endpoint_url=URL)
     rt = contracts(client, max_batch_write_items=2, batch_concurrency=1, batch_max_retries=2)
     with pytest.raises(OperationExecutionError) as caught:
         add_members(rt, 6)
@@ -259,8 +254,8 @@ def test_leftovers_of_an_exhausted_chunk_are_reported_with_another_chunks_error(
 
 
 def test_exhaustion_alone_raises_batch_incomplete_with_nothing_unknown() -> None:
-    client = Dynamo()
-    client.stuck = {"GROUP#eng|USER#u3"}
+    client, _ = dynamo()
+    client.unprocessed_writes = stuck("GROUP#eng|USER#u3")
     rt = contracts(client, max_batch_write_items=2, batch_max_retries=1)
     with pytest.raises(BatchIncompleteError) as caught:
         add_members(rt, 4)
@@ -270,10 +265,10 @@ def test_exhaustion_alone_raises_batch_incomplete_with_nothing_unknown() -> None
 
 
 def test_deletes_report_delete_requests() -> None:
-    client = Dynamo()
+    client, chunks = dynamo()
     for i in range(4):
         client.put(TABLE, {"PK": {"S": "GROUP#eng"}, "SK": {"S": f"USER#u{i}"}})
-    client.failing["GROUP#eng|USER#u2"] = throttled()
+    chunks.failing["GROUP#eng|USER#u2"] = throttled()
     rt = contracts(client, max_batch_write_items=2, batch_concurrency=1)
     keys = [{"groupId": "eng", "userId": f"u{i}"} for i in range(4)]
     with pytest.raises(ThrottledError) as caught:
@@ -306,7 +301,7 @@ def groups(*ids: int) -> list[str]:
     return [f"GROUP#g{i}" for i in ids]
 
 
-def seed_groups(client: Dynamo, count: int) -> None:
+def seed_groups(client: FakeDynamo, count: int) -> None:
     for i in range(count):
         client.put(
             TABLE, {"PK": {"S": f"GROUP#g{i}"}, "SK": {"S": "META"}, "groupId": {"S": f"g{i}"}}
@@ -317,10 +312,10 @@ def seed_groups(client: Dynamo, count: int) -> None:
 @pytest.mark.parametrize("concurrency", [1, 3])
 def test_point_array_reads_report_every_key_not_read(name: str, concurrency: int) -> None:
     make, raised, _ = FAILURES[name]
-    client = Dynamo()
+    client, chunks = dynamo()
     seed_groups(client, 6)
-    client.failing["GROUP#g2|META"] = make()  # chunk 1 of 3
-    client.together = concurrency if concurrency > 1 else 0
+    chunks.failing["GROUP#g2|META"] = make()  # chunk 1 of 3
+    chunks.together = concurrency if concurrency > 1 else 0
     rt = contracts(client, max_batch_get_items=2, batch_concurrency=concurrency)
     with pytest.raises(raised) as caught:
         rt.execute_query_method("GroupById", "get", [{"groupId": f"g{i}"} for i in range(6)])
@@ -333,14 +328,14 @@ def test_point_array_reads_report_every_key_not_read(name: str, concurrency: int
 
 
 def test_a_read_retry_that_fails_reports_only_the_keys_still_pending() -> None:
-    client = Dynamo()
+    client, chunks = dynamo()
     seed_groups(client, 4)
     rounds = [0]
 
     def unprocessed(keys: list[AV]) -> list[AV]:
         rounds[0] += 1
         if rounds[0] == 1:  # the first call leaves g1 unprocessed; its retry then fails
-            client.failing["GROUP#g1|META"] = EndpointConnectionError(endpoint_url=URL)
+            chunks.failing["GROUP#g1|META"] = EndpointConnectionError(endpoint_url=URL)
             return [k for k in keys if k["PK"]["S"] == "GROUP#g1"]
         return []
 
@@ -351,7 +346,7 @@ def test_a_read_retry_that_fails_reports_only_the_keys_still_pending() -> None:
     assert group_keys(caught.value.unprocessed) == groups(1, 2, 3)
 
 
-def example(client: Dynamo, **limits: Any) -> GraphDDBRuntime:
+def example(client: FakeDynamo, **limits: Any) -> GraphDDBRuntime:
     manifest, operations = example_spec()
     return GraphDDBRuntime(
         client,
@@ -364,7 +359,7 @@ def example(client: Dynamo, **limits: Any) -> GraphDDBRuntime:
 
 
 def test_relation_batch_get_legs_raise_with_the_keys_not_read() -> None:
-    client = Dynamo()
+    client, chunks = dynamo()
     client.put(TABLE, {"PK": {"S": "USER#alice"}, "SK": {"S": "PROFILE"}, "userId": {"S": "alice"}})
     seed_groups(client, 5)
     for i in range(5):
@@ -379,7 +374,7 @@ def test_relation_batch_get_legs_raise_with_the_keys_not_read() -> None:
                 "role": {"S": "member"},
             },
         )
-    client.failing["GROUP#g2|META"] = throttled()
+    chunks.failing["GROUP#g2|META"] = throttled()
     rt = example(client, max_batch_get_items=2, batch_concurrency=1)
     with pytest.raises(ThrottledError) as caught:
         rt.execute_query("getUserAccess", {"userId": "alice"})
@@ -396,7 +391,7 @@ def test_relation_batch_get_legs_raise_with_the_keys_not_read() -> None:
 
 
 def test_other_failures_carry_empty_attributes() -> None:
-    client = Dynamo()
+    client, _ = dynamo()
     client.fail = lambda method, kwargs: throttled() if method == "get_item" else None
     rt = example(client)
     with pytest.raises(ThrottledError) as caught:

@@ -121,78 +121,15 @@ def _available_contracts() -> str:
     return ", ".join(sorted(OPS_JSON["contracts"]))
 
 
-class Fake(FakeDynamo):
-    """FakeDynamo plus recorded writes, two-attribute key equality and injectable write results."""
+def _empty_fake() -> FakeDynamo:
+    return FakeDynamo({TABLE: (("PK", "SK"), {"GSI1": ("GSI1PK", "GSI1SK")})})
 
-    def __init__(self) -> None:
-        super().__init__({TABLE: (("PK", "SK"), {"GSI1": ("GSI1PK", "GSI1SK")})})
-        self.store_writes = True
-        #: ``unprocessed_writes(requests) -> the requests to report as UnprocessedItems``.
-        self.unprocessed_writes: Callable[[list[AV]], list[AV]] | None = None
 
-    def seed(self) -> Fake:
-        for row in [*SEED, *EXTRA_ROWS]:
-            self.put(TABLE, _av_item(row))
-        return self
-
-    def _query(self, kw: dict[str, Any]) -> dict[str, Any]:
-        if kw["KeyConditionExpression"] == "#k0 = :k0 AND #k1 = :k1":
-            names, values = kw["ExpressionAttributeNames"], kw["ExpressionAttributeValues"]
-            kw = {
-                **kw,
-                "KeyConditionExpression": "#k0 = :k0 AND #kr = :kr",
-                "ExpressionAttributeNames": {"#k0": names["#k0"], "#kr": names["#k1"]},
-                "ExpressionAttributeValues": {":k0": values[":k0"], ":kr": values[":k1"]},
-            }
-        return super()._query(kw)
-
-    def _write(self, method: str, kwargs: dict[str, Any], apply: Callable[[], AV]) -> AV:
-        self._enter(method, kwargs)
-        try:
-            return apply()
-        finally:
-            self._leave()
-
-    def _delete(self, table: str, key: AV) -> None:
-        rows = self.items[table]
-        rows[:] = [r for r in rows if any(r.get(a) != v for a, v in key.items())]
-
-    def put_item(self, **kwargs: Any) -> dict[str, Any]:
-        def apply() -> AV:
-            if self.store_writes:
-                self.put(kwargs["TableName"], kwargs["Item"])
-            return {}
-
-        return self._write("put_item", kwargs, apply)
-
-    def update_item(self, **kwargs: Any) -> dict[str, Any]:
-        return self._write("update_item", kwargs, dict)
-
-    def delete_item(self, **kwargs: Any) -> dict[str, Any]:
-        def apply() -> AV:
-            self._delete(kwargs["TableName"], kwargs["Key"])
-            return {}
-
-        return self._write("delete_item", kwargs, apply)
-
-    def transact_write_items(self, **kwargs: Any) -> dict[str, Any]:
-        return self._write("transact_write_items", kwargs, dict)
-
-    def batch_write_item(self, **kwargs: Any) -> dict[str, Any]:
-        def apply() -> AV:
-            ((table, requests),) = kwargs["RequestItems"].items()
-            assert len(requests) <= 25, "BatchWriteItem takes at most 25 requests"
-            left = self.unprocessed_writes(list(requests)) if self.unprocessed_writes else []
-            for request in requests:
-                if request in left:
-                    continue
-                if "PutRequest" in request:
-                    self.put(table, request["PutRequest"]["Item"])
-                else:
-                    self._delete(table, request["DeleteRequest"]["Key"])
-            return {"UnprocessedItems": {table: left} if left else {}}
-
-        return self._write("batch_write_item", kwargs, apply)
+def _seeded_fake() -> FakeDynamo:
+    fake = _empty_fake()
+    for row in [*SEED, *EXTRA_ROWS]:
+        fake.put(TABLE, _av_item(row))
+    return fake
 
 
 def _rt(fake: Any, operations: Any = OPERATIONS, **kwargs: Any) -> GraphDDBRuntime:
@@ -202,12 +139,12 @@ def _rt(fake: Any, operations: Any = OPERATIONS, **kwargs: Any) -> GraphDDBRunti
 
 
 @pytest.fixture
-def fake() -> Fake:
-    return Fake().seed()
+def fake() -> FakeDynamo:
+    return _seeded_fake()
 
 
 @pytest.fixture
-def rt(fake: Fake) -> GraphDDBRuntime:
+def rt(fake: FakeDynamo) -> GraphDDBRuntime:
     return _rt(fake)
 
 
@@ -221,7 +158,7 @@ def _no_sleep(_: float) -> None:
 
 
 def test_the_contract_spec_loads_strictly_without_issues() -> None:
-    assert _rt(Fake()).spec_issues == ()
+    assert _rt(_empty_fake()).spec_issues == ()
 
 
 # =============================================================================================
@@ -248,7 +185,7 @@ def test_the_contract_spec_loads_strictly_without_issues() -> None:
     ],
 )
 def test_query_method_resolution_errors(
-    rt: GraphDDBRuntime, fake: Fake, contract: str, method: str, message: str
+    rt: GraphDDBRuntime, fake: FakeDynamo, contract: str, method: str, message: str
 ) -> None:
     with pytest.raises(ContractNotFoundError) as caught:
         rt.execute_query_method(contract, method, {"groupId": "eng"})
@@ -275,7 +212,7 @@ def test_query_method_resolution_errors(
     ],
 )
 def test_command_method_resolution_errors(
-    rt: GraphDDBRuntime, fake: Fake, contract: str, method: str, message: str
+    rt: GraphDDBRuntime, fake: FakeDynamo, contract: str, method: str, message: str
 ) -> None:
     with pytest.raises(ContractNotFoundError) as caught:
         rt.execute_command_method(contract, method, {"userId": "u1"}, {"status": "disabled"})
@@ -283,7 +220,7 @@ def test_command_method_resolution_errors(
     assert fake.calls == []
 
 
-def test_resolution_errors_say_none_when_nothing_is_available(fake: Fake) -> None:
+def test_resolution_errors_say_none_when_nothing_is_available(fake: FakeDynamo) -> None:
     operations = copy.deepcopy(OPS_JSON)
     operations["contracts"] = {}
     rt = _rt(fake, operations)
@@ -325,7 +262,7 @@ CALL_FORMS = [
 @pytest.mark.parametrize("params", BAD_OPTIONS, ids=repr)
 @pytest.mark.parametrize("call", CALL_FORMS, ids=["point", "array", "range"])
 def test_wrongly_typed_retrieval_options_raise_before_any_call(
-    rt: GraphDDBRuntime, fake: Fake, call: tuple[str, str, Any], params: Any
+    rt: GraphDDBRuntime, fake: FakeDynamo, call: tuple[str, str, Any], params: Any
 ) -> None:
     contract, method, key = call
     with pytest.raises(ParameterValidationError):
@@ -354,7 +291,7 @@ QUERY_METHOD_OPTIONS = (
 @pytest.mark.parametrize(("contract", "method", "key"), CALL_FORMS, ids=["point", "array", "range"])
 def test_unknown_retrieval_options_raise_before_any_call(
     rt: GraphDDBRuntime,
-    fake: Fake,
+    fake: FakeDynamo,
     *,
     contract: str,
     method: str,
@@ -369,7 +306,7 @@ def test_unknown_retrieval_options_raise_before_any_call(
     assert fake.calls == []
 
 
-def test_valid_options_of_every_kind_are_accepted(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_valid_options_of_every_kind_are_accepted(rt: GraphDDBRuntime, fake: FakeDynamo) -> None:
     params = {
         "consistentRead": False,
         "limit": 1,
@@ -384,7 +321,7 @@ def test_valid_options_of_every_kind_are_accepted(rt: GraphDDBRuntime, fake: Fak
 
 
 def test_consistent_read_on_an_index_op_raises_before_any_call(
-    rt: GraphDDBRuntime, fake: Fake
+    rt: GraphDDBRuntime, fake: FakeDynamo
 ) -> None:
     """Section 7.6 semantics through section 31.2.
 
@@ -415,17 +352,17 @@ def test_consistent_read_on_an_index_op_raises_before_any_call(
 # =============================================================================================
 
 
-def test_point_single_key_is_one_get_item(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_point_single_key_is_one_get_item(rt: GraphDDBRuntime, fake: FakeDynamo) -> None:
     assert rt.execute_query_method("GroupById", "get", {"groupId": "eng"}) == ENG
     assert fake.calls == [("get_item", {"TableName": TABLE, "Key": _group_key("eng")})]
 
 
-def test_point_single_key_miss_is_none(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_point_single_key_miss_is_none(rt: GraphDDBRuntime, fake: FakeDynamo) -> None:
     assert rt.execute_query_method("GroupById", "get", {"groupId": "nope"}) is None
     assert fake.count("get_item") == 1
 
 
-def test_point_single_key_consistent_read(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_point_single_key_consistent_read(rt: GraphDDBRuntime, fake: FakeDynamo) -> None:
     result = rt.execute_query_method(
         "UserById", "get", {"userId": "alice"}, {"consistentRead": True}
     )
@@ -444,7 +381,7 @@ def test_point_single_key_consistent_read(rt: GraphDDBRuntime, fake: Fake) -> No
     ],
 )
 def test_point_single_key_is_validated_before_any_call(
-    rt: GraphDDBRuntime, fake: Fake, key: dict[str, Any], fragment: str
+    rt: GraphDDBRuntime, fake: FakeDynamo, key: dict[str, Any], fragment: str
 ) -> None:
     with pytest.raises(ParameterValidationError) as caught:
         rt.execute_query_method("GroupById", "get", key)
@@ -453,7 +390,7 @@ def test_point_single_key_is_validated_before_any_call(
 
 
 def test_unique_index_point_is_a_query_taking_the_first_item(
-    rt: GraphDDBRuntime, fake: Fake
+    rt: GraphDDBRuntime, fake: FakeDynamo
 ) -> None:
     twin = {
         "PK": "USER#alice2",
@@ -482,7 +419,9 @@ def test_unique_index_point_is_a_query_taking_the_first_item(
     assert rt.execute_query_method("UserByEmail", "get", {"email": "x@example.com"}) is None
 
 
-def test_non_mapping_single_keys_raise_before_any_call(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_non_mapping_single_keys_raise_before_any_call(
+    rt: GraphDDBRuntime, fake: FakeDynamo
+) -> None:
     for bad in ("eng", 42, None, {"groupId"}, frozenset({("groupId", "eng")})):
         with pytest.raises(ParameterValidationError):
             rt.execute_query_method("GroupById", "get", bad)
@@ -495,7 +434,9 @@ def test_non_mapping_single_keys_raise_before_any_call(rt: GraphDDBRuntime, fake
 
 
 @pytest.mark.parametrize("keys", [[{"email": "a@x"}], [], ({"email": "a@x"},)])
-def test_unique_index_point_rejects_an_array(rt: GraphDDBRuntime, fake: Fake, keys: Any) -> None:
+def test_unique_index_point_rejects_an_array(
+    rt: GraphDDBRuntime, fake: FakeDynamo, keys: Any
+) -> None:
     with pytest.raises(ContractArityError) as caught:
         rt.execute_query_method("UserByEmail", "get", keys)
     assert str(caught.value) == (
@@ -563,7 +504,7 @@ def test_golden_contract_point_array_on_the_wire() -> None:
     assert type(native['{"groupId":"eng"}']["memberCount"]) is int
 
 
-def test_golden_request_key_order(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_golden_request_key_order(rt: GraphDDBRuntime, fake: FakeDynamo) -> None:
     """Section 19.3: Keys, ProjectionExpression, ExpressionAttributeNames, ConsistentRead."""
     rt.execute_query_method("GroupById", "get", [{"groupId": "eng"}], {"consistentRead": True})
     ((_, request),) = fake.calls
@@ -577,7 +518,7 @@ def test_golden_request_key_order(rt: GraphDDBRuntime, fake: Fake) -> None:
 
 
 def test_point_array_dedups_keeps_first_seen_order_and_explicit_misses(
-    rt: GraphDDBRuntime, fake: Fake
+    rt: GraphDDBRuntime, fake: FakeDynamo
 ) -> None:
     keys = [{"groupId": "ops"}, {"groupId": "eng"}, {"groupId": "nope"}, {"groupId": "ops"}]
     result = rt.execute_query_method("GroupById", "get", keys)
@@ -616,7 +557,7 @@ def test_point_array_order_does_not_depend_on_response_order() -> None:
     assert list(result.items()) == [('{"groupId":"eng"}', ENG), ('{"groupId":"ops"}', OPS)]
 
 
-def test_point_array_dedups_by_primary_key_identity(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_point_array_dedups_by_primary_key_identity(rt: GraphDDBRuntime, fake: FakeDynamo) -> None:
     """5 and 5.0 are distinct input keys (two map entries) but one primary key (one Key sent)."""
     keys = [{"n": 5}, {"n": 5.0}, {"n": Decimal("5")}, {"n": 6}]
     result = rt.execute_query_method("CounterByNumber", "get", keys)
@@ -633,7 +574,9 @@ def test_point_array_dedups_by_primary_key_identity(rt: GraphDDBRuntime, fake: F
     assert list(result) == ['{"n":5}', '{"n":5.0}', '{"n":6}']
 
 
-def test_point_array_with_absent_input_arity_coalesces(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_point_array_with_absent_input_arity_coalesces(
+    rt: GraphDDBRuntime, fake: FakeDynamo
+) -> None:
     result = rt.execute_query_method("UserById", "get", [{"userId": "alice"}, {"userId": "bob"}])
     assert result == {'{"userId":"alice"}': ALICE, '{"userId":"bob"}': None}
     assert fake.calls == [
@@ -642,7 +585,7 @@ def test_point_array_with_absent_input_arity_coalesces(rt: GraphDDBRuntime, fake
 
 
 def test_an_empty_array_returns_an_empty_map_without_a_call(
-    rt: GraphDDBRuntime, fake: Fake
+    rt: GraphDDBRuntime, fake: FakeDynamo
 ) -> None:
     assert rt.execute_query_method("GroupById", "get", []) == {}
     assert rt.execute_query_method("GroupById", "get", ()) == {}
@@ -650,14 +593,14 @@ def test_an_empty_array_returns_an_empty_map_without_a_call(
     assert fake.calls == []
 
 
-def test_tuples_are_key_arrays(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_tuples_are_key_arrays(rt: GraphDDBRuntime, fake: FakeDynamo) -> None:
     as_tuple = rt.execute_query_method("GroupById", "get", ({"groupId": "eng"}, {"groupId": "x"}))
     as_list = rt.execute_query_method("GroupById", "get", [{"groupId": "eng"}, {"groupId": "x"}])
     assert as_tuple == as_list == {'{"groupId":"eng"}': ENG, '{"groupId":"x"}': None}
     assert fake.requests("batch_get_item")[0] == fake.requests("batch_get_item")[1]
 
 
-def test_point_array_consistent_read(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_point_array_consistent_read(rt: GraphDDBRuntime, fake: FakeDynamo) -> None:
     rt.execute_query_method("GroupById", "get", [{"groupId": "eng"}], {"consistentRead": True})
     assert fake.requests("batch_get_item") == [
         _batch([_group_key("eng")], GROUP_FIELDS, consistent=True)
@@ -674,14 +617,14 @@ def test_point_array_consistent_read(rt: GraphDDBRuntime, fake: Fake) -> None:
     ],
 )
 def test_every_key_of_an_array_is_validated_before_any_call(
-    rt: GraphDDBRuntime, fake: Fake, keys: list[Any]
+    rt: GraphDDBRuntime, fake: FakeDynamo, keys: list[Any]
 ) -> None:
     with pytest.raises(ParameterValidationError):
         rt.execute_query_method("GroupById", "get", keys)
     assert fake.calls == []
 
 
-def test_more_unique_keys_than_max_items_raises_before_any_call(fake: Fake) -> None:
+def test_more_unique_keys_than_max_items_raises_before_any_call(fake: FakeDynamo) -> None:
     rt = _rt(fake, limits=RuntimeLimits(max_items=2))
     keys = [{"groupId": "a"}, {"groupId": "b"}, {"groupId": "c"}]
     with pytest.raises(LimitExceededError) as caught:
@@ -697,7 +640,7 @@ def test_more_unique_keys_than_max_items_raises_before_any_call(fake: Fake) -> N
     assert fake.count("batch_get_item") == 1
 
 
-def test_point_array_is_chunked_by_100(fake: Fake) -> None:
+def test_point_array_is_chunked_by_100(fake: FakeDynamo) -> None:
     rt = _rt(fake, limits=RuntimeLimits(max_items=250, batch_concurrency=1))
     keys = [{"groupId": f"g{i:03d}"} for i in range(250)]
     result = rt.execute_query_method("GroupById", "get", keys)
@@ -709,7 +652,7 @@ def test_point_array_is_chunked_by_100(fake: Fake) -> None:
     assert all(v is None for v in result.values())
 
 
-def test_point_array_chunk_size_follows_max_batch_get_items(fake: Fake) -> None:
+def test_point_array_chunk_size_follows_max_batch_get_items(fake: FakeDynamo) -> None:
     rt = _rt(fake, limits=RuntimeLimits(max_batch_get_items=2, batch_concurrency=1))
     keys = [{"groupId": "eng"}, {"groupId": "ops"}, {"groupId": "x"}]
     result = rt.execute_query_method("GroupById", "get", keys)
@@ -720,7 +663,7 @@ def test_point_array_chunk_size_follows_max_batch_get_items(fake: Fake) -> None:
     assert result == {'{"groupId":"eng"}': ENG, '{"groupId":"ops"}': OPS, '{"groupId":"x"}': None}
 
 
-def test_point_array_retries_unprocessed_keys(fake: Fake) -> None:
+def test_point_array_retries_unprocessed_keys(fake: FakeDynamo) -> None:
     sleeps: list[float] = []
     rt = _rt(fake, limits=RuntimeLimits(batch_backoff_jitter=False), sleep=sleeps.append)
     first = [True]
@@ -738,7 +681,7 @@ def test_point_array_retries_unprocessed_keys(fake: Fake) -> None:
     assert sleeps == [0.05]
 
 
-def test_point_array_exhausted_retries_raise_batch_incomplete(fake: Fake) -> None:
+def test_point_array_exhausted_retries_raise_batch_incomplete(fake: FakeDynamo) -> None:
     rt = _rt(fake, limits=RuntimeLimits(batch_max_retries=1), sleep=_no_sleep)
     fake.unprocessed = lambda keys: keys
     with pytest.raises(BatchIncompleteError) as caught:
@@ -751,7 +694,7 @@ def test_point_array_exhausted_retries_raise_batch_incomplete(fake: Fake) -> Non
     assert fake.count("batch_get_item") == 2
 
 
-def test_point_array_fires_no_hooks(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_point_array_fires_no_hooks(rt: GraphDDBRuntime, fake: FakeDynamo) -> None:
     seen: list[str] = []
     rt.use(
         {
@@ -776,7 +719,9 @@ def test_point_array_fires_no_hooks(rt: GraphDDBRuntime, fake: Fake) -> None:
 # =============================================================================================
 
 
-def test_single_key_point_runs_the_hooks_with_the_context(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_single_key_point_runs_the_hooks_with_the_context(
+    rt: GraphDDBRuntime, fake: FakeDynamo
+) -> None:
     seen: list[tuple[str, Any]] = []
     rt.use(
         {
@@ -798,7 +743,9 @@ def test_single_key_point_runs_the_hooks_with_the_context(rt: GraphDDBRuntime, f
     assert seen[0] == ("R1", {})  # default context
 
 
-def test_r1_may_redirect_the_key_which_is_revalidated(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_r1_may_redirect_the_key_which_is_revalidated(
+    rt: GraphDDBRuntime, fake: FakeDynamo
+) -> None:
     def redirect(ctx: Any) -> None:
         ctx.params["params"] = {"groupId": "ops"}
 
@@ -821,14 +768,14 @@ def test_r1_may_redirect_the_key_which_is_revalidated(rt: GraphDDBRuntime, fake:
 # =============================================================================================
 
 
-def test_range_single_key_uses_the_op_limit(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_range_single_key_uses_the_op_limit(rt: GraphDDBRuntime, fake: FakeDynamo) -> None:
     result = rt.execute_query_method("MembersByGroup", "list", {"groupId": "eng"})
     assert result == {"items": [ENG_ALICE, ENG_BOB], "cursor": None}
     assert fake.calls == [("query", _members_query("eng", Limit=50))]
 
 
 def test_range_limit_overrides_the_op_limit_and_pages_with_per_key_cursors(
-    rt: GraphDDBRuntime, fake: Fake
+    rt: GraphDDBRuntime, fake: FakeDynamo
 ) -> None:
     first = rt.execute_query_method("MembersByGroup", "list", {"groupId": "eng"}, {"limit": 1})
     assert first == {"items": [ENG_ALICE], "cursor": ENG_ENVELOPE}  # the exact section 32 string
@@ -842,14 +789,16 @@ def test_range_limit_overrides_the_op_limit_and_pages_with_per_key_cursors(
     ]
 
 
-def test_range_key_is_validated_before_any_call(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_range_key_is_validated_before_any_call(rt: GraphDDBRuntime, fake: FakeDynamo) -> None:
     for bad in ({}, {"groupId": 1}, {"groupId": "eng", "joinedSince": "x"}, "eng"):
         with pytest.raises(ParameterValidationError):
             rt.execute_query_method("MembersByGroup", "list", bad)
     assert fake.calls == []
 
 
-def test_range_only_options_are_ignored_by_point_methods(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_range_only_options_are_ignored_by_point_methods(
+    rt: GraphDDBRuntime, fake: FakeDynamo
+) -> None:
     """Reading: ``limit``/``after``/``order`` apply to range only, so a point call ignores them
     (they are still type-checked); a limit above max_items does not raise for a point method."""
     params = {"limit": 1000, "after": "not-a-cursor", "order": "desc"}
@@ -865,7 +814,7 @@ def test_range_of_an_empty_partition(rt: GraphDDBRuntime) -> None:
 
 
 def test_range_limit_above_max_items_raises_before_any_call(
-    rt: GraphDDBRuntime, fake: Fake
+    rt: GraphDDBRuntime, fake: FakeDynamo
 ) -> None:
     with pytest.raises(LimitExceededError) as caught:
         rt.execute_query_method("MembersByGroup", "list", {"groupId": "eng"}, {"limit": 101})
@@ -875,7 +824,7 @@ def test_range_limit_above_max_items_raises_before_any_call(
     assert fake.requests("query") == [_members_query("eng", Limit=100)]
 
 
-def test_range_order_sets_scan_index_forward(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_range_order_sets_scan_index_forward(rt: GraphDDBRuntime, fake: FakeDynamo) -> None:
     desc = rt.execute_query_method("MembersByGroup", "list", {"groupId": "eng"}, {"order": "desc"})
     asc = rt.execute_query_method("MembersByGroup", "list", {"groupId": "eng"}, {"order": "asc"})
     assert desc["items"] == [ENG_BOB, ENG_ALICE]
@@ -886,7 +835,7 @@ def test_range_order_sets_scan_index_forward(rt: GraphDDBRuntime, fake: Fake) ->
     ]
 
 
-def test_range_order_overrides_a_descending_op(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_range_order_overrides_a_descending_op(rt: GraphDDBRuntime, fake: FakeDynamo) -> None:
     key = {"groupId": "eng"}
     default = rt.execute_query_method("MembersNewestFirst", "list", key)
     asc = rt.execute_query_method("MembersNewestFirst", "list", key, {"order": "asc"})
@@ -901,12 +850,12 @@ def test_range_order_overrides_a_descending_op(rt: GraphDDBRuntime, fake: Fake) 
     ]
 
 
-def test_range_consistent_read(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_range_consistent_read(rt: GraphDDBRuntime, fake: FakeDynamo) -> None:
     rt.execute_query_method("MembersByGroup", "list", {"groupId": "eng"}, {"consistentRead": True})
     assert fake.requests("query") == [_members_query("eng", ConsistentRead=True, Limit=50)]
 
 
-def test_range_without_limit_truncates_at_max_items_and_never_raises(fake: Fake) -> None:
+def test_range_without_limit_truncates_at_max_items_and_never_raises(fake: FakeDynamo) -> None:
     """Section 7.7 paging: no LimitExceededError after the read, a per-key cursor instead."""
     rt = _rt(fake, limits=RuntimeLimits(max_items=1))
     first = rt.execute_query_method("MembersNewestFirst", "list", {"groupId": "eng"})
@@ -936,7 +885,7 @@ def test_range_without_limit_truncates_at_max_items_and_never_raises(fake: Fake)
     ],
 )
 def test_range_rejects_key_arrays_before_any_call(
-    rt: GraphDDBRuntime, fake: Fake, contract: str, keys: Any
+    rt: GraphDDBRuntime, fake: FakeDynamo, contract: str, keys: Any
 ) -> None:
     with pytest.raises(ContractArityError) as caught:
         rt.execute_query_method(contract, "list", keys)
@@ -992,7 +941,7 @@ NO_FIELDS = "Invalid per-key cursor: the envelope is missing its key / inner fie
     ],
 )
 def test_after_decode_errors_are_exact_and_happen_before_any_call(
-    rt: GraphDDBRuntime, fake: Fake, after: str, message: str
+    rt: GraphDDBRuntime, fake: FakeDynamo, after: str, message: str
 ) -> None:
     with pytest.raises(CursorError) as caught:
         rt.execute_query_method("MembersByGroup", "list", {"groupId": "eng"}, {"after": after})
@@ -1032,7 +981,7 @@ def test_decode_per_key_cursor_helper_messages() -> None:
     ],
 )
 def test_the_inner_cursor_is_validated_against_the_op(
-    rt: GraphDDBRuntime, fake: Fake, inner: str, message: str
+    rt: GraphDDBRuntime, fake: FakeDynamo, inner: str, message: str
 ) -> None:
     after = encode_per_key_cursor({"groupId": "eng"}, inner)
     with pytest.raises(CursorError) as caught:
@@ -1048,7 +997,7 @@ def test_signature_helper_matches_the_section_12_3_example() -> None:
     )
 
 
-def test_signed_inner_cursors_use_the_contract_method_scope(fake: Fake) -> None:
+def test_signed_inner_cursors_use_the_contract_method_scope(fake: FakeDynamo) -> None:
     rt = _rt(fake, cursor_secret="s3cret")
     key = {"groupId": "eng"}
     first = rt.execute_query_method("MembersByGroup", "list", key, {"limit": 1})
@@ -1072,7 +1021,7 @@ def test_signed_inner_cursors_use_the_contract_method_scope(fake: Fake) -> None:
         ALICE_INNER + ".",
     ],
 )
-def test_signed_runtime_rejects_foreign_inner_cursors(fake: Fake, inner: str) -> None:
+def test_signed_runtime_rejects_foreign_inner_cursors(fake: FakeDynamo, inner: str) -> None:
     rt = _rt(fake, cursor_secret="s3cret")
     after = encode_per_key_cursor({"groupId": "eng"}, inner)
     with pytest.raises(CursorError) as caught:
@@ -1081,7 +1030,9 @@ def test_signed_runtime_rejects_foreign_inner_cursors(fake: Fake, inner: str) ->
     assert fake.calls == []
 
 
-def test_unsigned_runtime_rejects_a_signed_inner_cursor(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_unsigned_runtime_rejects_a_signed_inner_cursor(
+    rt: GraphDDBRuntime, fake: FakeDynamo
+) -> None:
     after = encode_per_key_cursor(
         {"groupId": "eng"}, _sign(ALICE_INNER, "s3cret", "MembersByGroup.list")
     )
@@ -1096,7 +1047,7 @@ def test_unsigned_runtime_rejects_a_signed_inner_cursor(rt: GraphDDBRuntime, fak
 # =============================================================================================
 
 
-def test_composition_on_a_point_single_key(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_composition_on_a_point_single_key(rt: GraphDDBRuntime, fake: FakeDynamo) -> None:
     result = rt.execute_query_method("MemberAccess", "get", {"groupId": "eng", "userId": "alice"})
     assert result == {**ENG_ALICE, "group": ENG, "user": ALICE}
     assert list(result) == ["groupId", "userId", "role", "joinedAt", "group", "user"]
@@ -1112,14 +1063,16 @@ def test_composition_on_a_point_single_key(rt: GraphDDBRuntime, fake: Fake) -> N
     )
 
 
-def test_composition_is_skipped_when_the_parent_is_missing(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_composition_is_skipped_when_the_parent_is_missing(
+    rt: GraphDDBRuntime, fake: FakeDynamo
+) -> None:
     assert (
         rt.execute_query_method("MemberAccess", "get", {"groupId": "eng", "userId": "zed"}) is None
     )
     assert [m for m, _ in fake.calls] == ["get_item"]
 
 
-def test_composition_one_deduplicated_batch_per_edge(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_composition_one_deduplicated_batch_per_edge(rt: GraphDDBRuntime, fake: FakeDynamo) -> None:
     keys = [
         {"groupId": "eng", "userId": "alice"},
         {"groupId": "ops", "userId": "alice"},
@@ -1154,7 +1107,7 @@ def test_composition_one_deduplicated_batch_per_edge(rt: GraphDDBRuntime, fake: 
     )
 
 
-def test_composition_on_range_items(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_composition_on_range_items(rt: GraphDDBRuntime, fake: FakeDynamo) -> None:
     result = rt.execute_query_method("MembersWithUser", "list", {"groupId": "eng"})
     assert result == {
         "items": [{**ENG_ALICE, "user": ALICE}, {**ENG_BOB, "user": None}],
@@ -1165,7 +1118,9 @@ def test_composition_on_range_items(rt: GraphDDBRuntime, fake: Fake) -> None:
     ]
 
 
-def test_composition_on_an_empty_range_makes_no_child_read(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_composition_on_an_empty_range_makes_no_child_read(
+    rt: GraphDDBRuntime, fake: FakeDynamo
+) -> None:
     assert rt.execute_query_method("MembersWithUser", "list", {"groupId": "none"}) == {
         "items": [],
         "cursor": None,
@@ -1173,7 +1128,7 @@ def test_composition_on_an_empty_range_makes_no_child_read(rt: GraphDDBRuntime, 
     assert [m for m, _ in fake.calls] == ["query"]
 
 
-def test_compositions_have_no_max_items_cap_and_fire_no_hooks(fake: Fake) -> None:
+def test_compositions_have_no_max_items_cap_and_fire_no_hooks(fake: FakeDynamo) -> None:
     """R3 widens the page to 3 parents with max_items 2: the edge still sends one 3-key batch."""
     rt = _rt(fake, limits=RuntimeLimits(max_items=2))
     for i in (1, 2, 3):
@@ -1204,7 +1159,7 @@ def test_compositions_have_no_max_items_cap_and_fire_no_hooks(fake: Fake) -> Non
     assert kinds == ["Query"]  # the composed BatchGetItem fired no hook
 
 
-def test_composition_propagates_consistent_read(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_composition_propagates_consistent_read(rt: GraphDDBRuntime, fake: FakeDynamo) -> None:
     rt.execute_query_method(
         "MemberAccess", "get", {"groupId": "eng", "userId": "alice"}, {"consistentRead": True}
     )
@@ -1227,7 +1182,9 @@ def test_composition_propagates_consistent_read(rt: GraphDDBRuntime, fake: Fake)
     ]
 
 
-def test_composition_nested_bind_path_and_one_level_depth(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_composition_nested_bind_path_and_one_level_depth(
+    rt: GraphDDBRuntime, fake: FakeDynamo
+) -> None:
     """``$.owner.groupId`` descends into a map; the child MemberAccess.get's own compose is not
     applied; without a compositionPlan the edges run sequentially in compose order."""
     result = rt.execute_query_method("ProjectById", "get", {"projectId": "p1"})
@@ -1248,7 +1205,7 @@ def test_composition_nested_bind_path_and_one_level_depth(rt: GraphDDBRuntime, f
     assert fake.max_in_flight == 1
 
 
-def test_composition_stages_follow_the_plan(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_composition_stages_follow_the_plan(rt: GraphDDBRuntime, fake: FakeDynamo) -> None:
     """stages [[1], [0]]: edge 1 is read (and written) before edge 0."""
     result = rt.execute_query_method("ProjectByIdStaged", "get", {"projectId": "p1"})
     assert list(result) == ["projectId", "name", "owner", "leadUserId", "lead", "ownerGroup"]
@@ -1260,7 +1217,7 @@ def test_composition_stages_follow_the_plan(rt: GraphDDBRuntime, fake: Fake) -> 
 
 
 def test_edges_of_one_stage_run_concurrently_and_write_in_edge_order(
-    rt: GraphDDBRuntime, fake: Fake
+    rt: GraphDDBRuntime, fake: FakeDynamo
 ) -> None:
     """MemberAccess stages [[0, 1]]: the group edge waits until the user edge has started, so the
     user edge completes first; the result still has ``group`` before ``user``."""
@@ -1281,7 +1238,9 @@ def test_edges_of_one_stage_run_concurrently_and_write_in_edge_order(
     assert fake.max_in_flight == 2
 
 
-def test_missing_bind_values_give_none_without_a_read(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_missing_bind_values_give_none_without_a_read(
+    rt: GraphDDBRuntime, fake: FakeDynamo
+) -> None:
     result = rt.execute_query_method("ProjectById", "get", {"projectId": "p3"})  # no owner
     assert result == {
         "projectId": "p3",
@@ -1293,7 +1252,7 @@ def test_missing_bind_values_give_none_without_a_read(rt: GraphDDBRuntime, fake:
     assert [m for m, _ in fake.calls] == ["get_item"]
 
 
-def test_a_none_bind_value_counts_as_missing(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_a_none_bind_value_counts_as_missing(rt: GraphDDBRuntime, fake: FakeDynamo) -> None:
     fake.put(
         TABLE,
         _av_item({"PK": "PROJECT#p4", "SK": "META", "projectId": "p4", "owner": {"groupId": None}}),
@@ -1303,7 +1262,7 @@ def test_a_none_bind_value_counts_as_missing(rt: GraphDDBRuntime, fake: Fake) ->
     assert [m for m, _ in fake.calls] == ["get_item"]
 
 
-def test_bound_but_absent_children_are_none(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_bound_but_absent_children_are_none(rt: GraphDDBRuntime, fake: FakeDynamo) -> None:
     result = rt.execute_query_method("ProjectById", "get", {"projectId": "p2"})
     assert result["ownerGroup"] == OPS
     assert result["lead"] is None  # (ops, zed) is read but does not exist
@@ -1311,7 +1270,7 @@ def test_bound_but_absent_children_are_none(rt: GraphDDBRuntime, fake: Fake) -> 
 
 
 def test_composition_over_a_point_array_mixes_bound_and_unbound_parents(
-    rt: GraphDDBRuntime, fake: Fake
+    rt: GraphDDBRuntime, fake: FakeDynamo
 ) -> None:
     result = rt.execute_query_method(
         "ProjectById", "get", [{"projectId": "p1"}, {"projectId": "p3"}, {"projectId": "p1"}]
@@ -1325,7 +1284,7 @@ def test_composition_over_a_point_array_mixes_bound_and_unbound_parents(
     ]
 
 
-def test_whole_record_bind_path(fake: Fake) -> None:
+def test_whole_record_bind_path(fake: FakeDynamo) -> None:
     """``"$"`` binds the whole parent record. Ambiguity: a record is never a valid key value for
     the five param types, so the child key fails validation (ParameterValidationError) and no
     child read is sent; this is the literal reading of section 33.1 / 33.3."""
@@ -1356,7 +1315,7 @@ def test_whole_record_bind_path(fake: Fake) -> None:
     assert [m for m, _ in fake.calls] == ["get_item"]
 
 
-def test_composition_concurrency_bound_of_one_runs_a_stage_sequentially(fake: Fake) -> None:
+def test_composition_concurrency_bound_of_one_runs_a_stage_sequentially(fake: FakeDynamo) -> None:
     operations = copy.deepcopy(OPS_JSON)
     method = operations["contracts"]["MemberAccess"]["methods"]["get"]
     method["compositionPlan"] = {"stages": [[0, 1]], "concurrency": 1}
@@ -1370,7 +1329,7 @@ def test_composition_concurrency_bound_of_one_runs_a_stage_sequentially(fake: Fa
     assert fake.max_in_flight == 1
 
 
-def test_compositions_fire_no_hooks(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_compositions_fire_no_hooks(rt: GraphDDBRuntime, fake: FakeDynamo) -> None:
     kinds: list[str] = []
     rt.use({"read": {"op": {"before": lambda ctx: kinds.append(ctx.kind)}}})
     rt.execute_query_method("MemberAccess", "get", {"groupId": "eng", "userId": "alice"})
@@ -1397,7 +1356,7 @@ def test_numbers_native_on_every_form(rt: GraphDDBRuntime) -> None:
     assert type(composed["group"]["memberCount"]) is int
 
 
-def test_numbers_default_comes_from_the_limits(fake: Fake) -> None:
+def test_numbers_default_comes_from_the_limits(fake: FakeDynamo) -> None:
     rt = _rt(fake, limits=RuntimeLimits(numbers="native"))
     assert (
         type(rt.execute_query_method("GroupById", "get", {"groupId": "eng"})["memberCount"]) is int
@@ -1424,7 +1383,7 @@ def test_numbers_default_comes_from_the_limits(fake: Fake) -> None:
 )
 def test_read_errors_carry_the_contract_method_id(
     rt: GraphDDBRuntime,
-    fake: Fake,
+    fake: FakeDynamo,
     method: str,
     operation: str,
     call: tuple[str, str, Any],
@@ -1443,7 +1402,7 @@ def test_read_errors_carry_the_contract_method_id(
 
 
 def test_throttling_of_a_contract_read_is_a_throttled_error(
-    rt: GraphDDBRuntime, fake: Fake
+    rt: GraphDDBRuntime, fake: FakeDynamo
 ) -> None:
     fake.fail = lambda m, kw: _client_error("ProvisionedThroughputExceededException", "GetItem")
     with pytest.raises(ThrottledError) as caught:
@@ -1451,7 +1410,9 @@ def test_throttling_of_a_contract_read_is_a_throttled_error(
     assert caught.value.operation_id == "GroupById.get"
 
 
-def test_composition_errors_carry_the_called_method_id(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_composition_errors_carry_the_called_method_id(
+    rt: GraphDDBRuntime, fake: FakeDynamo
+) -> None:
     """Ambiguity: a composed child read is labelled with the method the caller invoked."""
     fake.fail = lambda m, kw: (
         _client_error("InternalServerError", "BatchGetItem") if m == "batch_get_item" else None
@@ -1475,7 +1436,7 @@ DISABLE_U1 = {
 }
 
 
-def test_op_mode_runs_the_command_with_merged_params(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_op_mode_runs_the_command_with_merged_params(rt: GraphDDBRuntime, fake: FakeDynamo) -> None:
     assert (
         rt.execute_command_method(
             "UserCommands", "disable", {"userId": "u1"}, {"status": "disabled"}
@@ -1485,14 +1446,14 @@ def test_op_mode_runs_the_command_with_merged_params(rt: GraphDDBRuntime, fake: 
     assert fake.calls == [("update_item", DISABLE_U1)]
 
 
-def test_params_win_over_key_fields(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_params_win_over_key_fields(rt: GraphDDBRuntime, fake: FakeDynamo) -> None:
     key = {"userId": "u1", "status": "enabled"}  # "enabled" would fail the literal check
     rt.execute_command_method("UserCommands", "disable", key, {"status": "disabled"})
     rt.execute_command_method("UserCommands", "disable", {"userId": "u1", "status": "disabled"})
     assert fake.calls == [("update_item", DISABLE_U1), ("update_item", DISABLE_U1)]
 
 
-def test_op_mode_is_exactly_execute_command(fake: Fake) -> None:
+def test_op_mode_is_exactly_execute_command(fake: FakeDynamo) -> None:
     rt = _rt(fake)
     key, params = {"groupId": "eng", "userId": "bob"}, None
     rt.execute_command_method("MembershipCommands", "remove", key, params)
@@ -1507,7 +1468,7 @@ def test_op_mode_is_exactly_execute_command(fake: Fake) -> None:
 
 
 def test_op_mode_validation_and_errors_are_those_of_execute_command(
-    rt: GraphDDBRuntime, fake: Fake
+    rt: GraphDDBRuntime, fake: FakeDynamo
 ) -> None:
     with pytest.raises(ParameterValidationError) as caught:
         rt.execute_command_method("UserCommands", "disable", {"userId": "u1"}, {"status": "gone"})
@@ -1524,7 +1485,7 @@ def test_op_mode_validation_and_errors_are_those_of_execute_command(
     assert failed.value.operation_id == "disableUser"
 
 
-def test_transaction_mode_with_idempotency_token(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_transaction_mode_with_idempotency_token(rt: GraphDDBRuntime, fake: FakeDynamo) -> None:
     result = rt.execute_command_method(
         "MembershipCommands",
         "join",
@@ -1559,7 +1520,7 @@ def test_transaction_mode_with_idempotency_token(rt: GraphDDBRuntime, fake: Fake
     ]
 
 
-def test_transaction_mode_is_exactly_execute_transaction(fake: Fake) -> None:
+def test_transaction_mode_is_exactly_execute_transaction(fake: FakeDynamo) -> None:
     rt = _rt(fake)
     merged = {"groupId": "eng", "userId": "carol", "role": "member", "joinedAt": JOINED}
     rt.execute_command_method(
@@ -1573,7 +1534,7 @@ def test_transaction_mode_is_exactly_execute_transaction(fake: Fake) -> None:
 
 
 def test_transaction_mode_cancellation_carries_the_transaction_id(
-    rt: GraphDDBRuntime, fake: Fake
+    rt: GraphDDBRuntime, fake: FakeDynamo
 ) -> None:
     fake.fail = lambda m, kw: _client_error(
         "TransactionCanceledException",
@@ -1593,7 +1554,7 @@ def test_transaction_mode_cancellation_carries_the_transaction_id(
 
 
 def test_read_back_is_a_consistent_get_item_of_the_projection(
-    rt: GraphDDBRuntime, fake: Fake
+    rt: GraphDDBRuntime, fake: FakeDynamo
 ) -> None:
     """The merged params carry role/joinedAt, which the read-back query does not declare: no
     validation runs on the read-back."""
@@ -1616,7 +1577,7 @@ def test_read_back_is_a_consistent_get_item_of_the_projection(
     ]
 
 
-def test_read_back_of_a_missing_row_is_none(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_read_back_of_a_missing_row_is_none(rt: GraphDDBRuntime, fake: FakeDynamo) -> None:
     fake.store_writes = False
     result = rt.execute_command_method(
         "MembershipCommands",
@@ -1628,7 +1589,7 @@ def test_read_back_of_a_missing_row_is_none(rt: GraphDDBRuntime, fake: Fake) -> 
     assert [m for m, _ in fake.calls] == ["put_item", "get_item"]
 
 
-def test_read_back_resolves_its_key_from_params_too(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_read_back_resolves_its_key_from_params_too(rt: GraphDDBRuntime, fake: FakeDynamo) -> None:
     result = rt.execute_command_method(
         "MembershipCommands",
         "add",
@@ -1641,7 +1602,7 @@ def test_read_back_resolves_its_key_from_params_too(rt: GraphDDBRuntime, fake: F
     ]
 
 
-def test_single_mode_defaults_to_op(fake: Fake) -> None:
+def test_single_mode_defaults_to_op(fake: FakeDynamo) -> None:
     operations = copy.deepcopy(OPS_JSON)
     single = operations["contracts"]["UserCommands"]["methods"]["disable"]["single"]
     del single["mode"]
@@ -1651,7 +1612,7 @@ def test_single_mode_defaults_to_op(fake: Fake) -> None:
 
 
 @pytest.mark.parametrize("selection", [[], {}, False, None])
-def test_a_falsy_return_selection_reads_nothing_back(fake: Fake, selection: Any) -> None:
+def test_a_falsy_return_selection_reads_nothing_back(fake: FakeDynamo, selection: Any) -> None:
     operations = copy.deepcopy(OPS_JSON)
     operations["contracts"]["MembershipCommands"]["methods"]["add"]["returnSelection"] = selection
     rt = _rt(fake, operations)
@@ -1665,7 +1626,9 @@ def test_a_falsy_return_selection_reads_nothing_back(fake: Fake, selection: Any)
     assert [m for m, _ in fake.calls] == ["put_item"]
 
 
-def test_non_mapping_shared_params_raise_before_any_call(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_non_mapping_shared_params_raise_before_any_call(
+    rt: GraphDDBRuntime, fake: FakeDynamo
+) -> None:
     """Reading: params must be a Mapping or None (section 34.2), else ParameterValidationError."""
     bad: tuple[Any, ...] = (["status", "disabled"], "disabled")
     for params in bad:
@@ -1676,7 +1639,7 @@ def test_non_mapping_shared_params_raise_before_any_call(rt: GraphDDBRuntime, fa
     assert fake.calls == []
 
 
-def test_read_back_with_a_list_return_selection(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_read_back_with_a_list_return_selection(rt: GraphDDBRuntime, fake: FakeDynamo) -> None:
     user = {"name": "Ada", "email": "ada@example.com", "createdAt": "2024-01-02T03:04:05.000Z"}
     result = rt.execute_command_method("UserAdminCommands", "create", {"userId": "u1"}, user)
     assert result == {"userId": "u1", "name": "Ada", "status": "active"}
@@ -1686,7 +1649,7 @@ def test_read_back_with_a_list_return_selection(rt: GraphDDBRuntime, fake: Fake)
     )
 
 
-def test_read_back_fires_no_read_hooks(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_read_back_fires_no_read_hooks(rt: GraphDDBRuntime, fake: FakeDynamo) -> None:
     seen: list[str] = []
     rt.use(
         {
@@ -1707,7 +1670,9 @@ def test_read_back_fires_no_read_hooks(rt: GraphDDBRuntime, fake: Fake) -> None:
     assert fake.count("get_item") == 1
 
 
-def test_read_back_errors_carry_the_contract_method_id(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_read_back_errors_carry_the_contract_method_id(
+    rt: GraphDDBRuntime, fake: FakeDynamo
+) -> None:
     fake.fail = lambda m, kw: (
         _client_error("InternalServerError", "GetItem") if m == "get_item" else None
     )
@@ -1721,7 +1686,9 @@ def test_read_back_errors_carry_the_contract_method_id(rt: GraphDDBRuntime, fake
     assert caught.value.operation_id == "MembershipCommands.add"
 
 
-def test_without_return_selection_nothing_is_read_back(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_without_return_selection_nothing_is_read_back(
+    rt: GraphDDBRuntime, fake: FakeDynamo
+) -> None:
     assert (
         rt.execute_command_method(
             "MembershipCommands", "remove", {"groupId": "eng", "userId": "bob"}
@@ -1731,7 +1698,9 @@ def test_without_return_selection_nothing_is_read_back(rt: GraphDDBRuntime, fake
     assert [m for m, _ in fake.calls] == ["delete_item"]
 
 
-def test_options_context_passes_through_to_write_hooks(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_options_context_passes_through_to_write_hooks(
+    rt: GraphDDBRuntime, fake: FakeDynamo
+) -> None:
     contexts: list[Any] = []
     rt.use({"write": {"before": lambda ctx: contexts.append(dict(ctx.context))}})
     rt.execute_command_method(
@@ -1746,7 +1715,7 @@ def test_options_context_passes_through_to_write_hooks(rt: GraphDDBRuntime, fake
 
 @pytest.mark.parametrize("key", ["u1", 5, None])
 def test_a_non_mapping_command_key_raises_before_any_call(
-    rt: GraphDDBRuntime, fake: Fake, key: Any
+    rt: GraphDDBRuntime, fake: FakeDynamo, key: Any
 ) -> None:
     with pytest.raises(ParameterValidationError):
         rt.execute_command_method("UserCommands", "disable", key, {"status": "disabled"})
@@ -1760,7 +1729,7 @@ def test_a_non_mapping_command_key_raises_before_any_call(
 
 @pytest.mark.parametrize("keys", [[{"groupId": "eng", "userId": "carol"}], [], ()])
 def test_an_array_without_batch_raises_arity_error(
-    rt: GraphDDBRuntime, fake: Fake, keys: Any
+    rt: GraphDDBRuntime, fake: FakeDynamo, keys: Any
 ) -> None:
     with pytest.raises(ContractArityError) as caught:
         rt.execute_command_method(
@@ -1785,7 +1754,7 @@ def _disable_update(user: str) -> dict[str, Any]:
     }
 
 
-def test_batch_transaction_passes_the_keys(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_batch_transaction_passes_the_keys(rt: GraphDDBRuntime, fake: FakeDynamo) -> None:
     result = rt.execute_command_method(
         "UserCommands",
         "disable",
@@ -1805,7 +1774,7 @@ def test_batch_transaction_passes_the_keys(rt: GraphDDBRuntime, fake: Fake) -> N
     ]
 
 
-def test_batch_transaction_is_exactly_execute_transaction(fake: Fake) -> None:
+def test_batch_transaction_is_exactly_execute_transaction(fake: FakeDynamo) -> None:
     rt = _rt(fake)
     rt.execute_command_method(
         "UserCommands", "disable", ({"userId": "u1"}, {"userId": "u2"}), {"status": "disabled"}
@@ -1819,7 +1788,9 @@ def test_batch_transaction_is_exactly_execute_transaction(fake: Fake) -> None:
     assert via_method == fake.calls and len(fake.calls) == 1
 
 
-def test_batch_transaction_cap_applies_and_is_never_split(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_batch_transaction_cap_applies_and_is_never_split(
+    rt: GraphDDBRuntime, fake: FakeDynamo
+) -> None:
     keys = [{"userId": f"u{i}"} for i in range(26)]
     with pytest.raises(LimitExceededError) as caught:
         rt.execute_command_method("UserCommands", "disable", keys, {"status": "disabled"})
@@ -1833,7 +1804,7 @@ def test_batch_transaction_cap_applies_and_is_never_split(rt: GraphDDBRuntime, f
     assert len(fake.requests("transact_write_items")[0]["TransactItems"]) == 25
 
 
-def test_batch_transaction_keys_replace_a_keys_param(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_batch_transaction_keys_replace_a_keys_param(rt: GraphDDBRuntime, fake: FakeDynamo) -> None:
     rt.execute_command_method(
         "UserCommands",
         "disable",
@@ -1843,10 +1814,10 @@ def test_batch_transaction_keys_replace_a_keys_param(rt: GraphDDBRuntime, fake: 
     assert fake.requests("transact_write_items") == [{"TransactItems": [_disable_update("u1")]}]
 
 
-def test_transaction_modes_run_with_write_middleware_registered(fake: Fake) -> None:
+def test_transaction_modes_run_with_write_middleware_registered(fake: FakeDynamo) -> None:
     """Sections 34.2 + 40: a transaction-mode method is execute_transaction, hooks included; a
     no-op W1 changes nothing on the wire."""
-    plain_fake = Fake().seed()
+    plain_fake = _seeded_fake()
     plain = _rt(plain_fake)
     hooked = _rt(fake)
     seen: list[str] = []
@@ -1874,12 +1845,12 @@ def test_transaction_modes_run_with_write_middleware_registered(fake: Fake) -> N
     assert seen == ["put", "update", "update"]  # W1 once per logical op (not the ConditionCheck)
 
 
-def test_batch_transaction_of_no_keys_sends_nothing(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_batch_transaction_of_no_keys_sends_nothing(rt: GraphDDBRuntime, fake: FakeDynamo) -> None:
     assert rt.execute_command_method("UserCommands", "disable", [], {"status": "disabled"}) is None
     assert fake.calls == []
 
 
-def test_batch_transaction_validates_the_keys(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_batch_transaction_validates_the_keys(rt: GraphDDBRuntime, fake: FakeDynamo) -> None:
     with pytest.raises(ParameterValidationError):
         rt.execute_command_method(
             "UserCommands", "disable", [{"userId": 5}], {"status": "disabled"}
@@ -1894,7 +1865,7 @@ def test_batch_transaction_validates_the_keys(rt: GraphDDBRuntime, fake: Fake) -
 # =============================================================================================
 
 
-def test_coalesced_delete_is_one_batch_write(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_coalesced_delete_is_one_batch_write(rt: GraphDDBRuntime, fake: FakeDynamo) -> None:
     keys = [{"groupId": "eng", "userId": "alice"}, {"groupId": "eng", "userId": "bob"}]
     result = rt.execute_command_method("MembershipCommands", "remove", keys)
     assert result == {"results": [{"ok": True}, {"ok": True}]}
@@ -1911,11 +1882,11 @@ def test_coalesced_delete_is_one_batch_write(rt: GraphDDBRuntime, fake: Fake) ->
             },
         )
     ]
-    assert fake._find(TABLE, _member_key("eng", "alice")) is None
+    assert fake.row(TABLE, _member_key("eng", "alice")) is None
 
 
 def test_coalesced_put_is_one_batch_write_without_read_back(
-    rt: GraphDDBRuntime, fake: Fake
+    rt: GraphDDBRuntime, fake: FakeDynamo
 ) -> None:
     result = rt.execute_command_method(
         "MembershipCommands",
@@ -1941,7 +1912,7 @@ def test_coalesced_put_is_one_batch_write_without_read_back(
 
 
 def test_coalesced_identical_duplicate_keys_are_sent_once_at_the_first_position(
-    rt: GraphDDBRuntime, fake: Fake
+    rt: GraphDDBRuntime, fake: FakeDynamo
 ) -> None:
     result = rt.execute_command_method(
         "MembershipCommands",
@@ -1962,7 +1933,7 @@ def test_coalesced_identical_duplicate_keys_are_sent_once_at_the_first_position(
 
 
 def test_coalesced_different_requests_on_one_key_raise_before_any_call(
-    rt: GraphDDBRuntime, fake: Fake
+    rt: GraphDDBRuntime, fake: FakeDynamo
 ) -> None:
     # section 21.2 item 2: keeping one of them would drop the other's role silently
     with pytest.raises(TransactionCollapseError) as caught:
@@ -1988,7 +1959,7 @@ def test_coalesced_different_requests_on_one_key_raise_before_any_call(
 
 
 def test_coalesced_validation_error_raises_for_the_whole_call(
-    rt: GraphDDBRuntime, fake: Fake
+    rt: GraphDDBRuntime, fake: FakeDynamo
 ) -> None:
     keys = [{"groupId": "eng", "userId": "alice"}, {"groupId": "eng"}]
     with pytest.raises(ParameterValidationError) as caught:
@@ -1997,7 +1968,7 @@ def test_coalesced_validation_error_raises_for_the_whole_call(
     assert fake.calls == []
 
 
-def test_coalesced_batch_incomplete_error_propagates(fake: Fake) -> None:
+def test_coalesced_batch_incomplete_error_propagates(fake: FakeDynamo) -> None:
     rt = _rt(fake, limits=RuntimeLimits(batch_max_retries=2), sleep=_no_sleep)
     fake.unprocessed_writes = lambda requests: [r for r in requests if "USER#bob" in repr(r)]
     keys = [{"groupId": "eng", "userId": "alice"}, {"groupId": "eng", "userId": "bob"}]
@@ -2013,7 +1984,7 @@ def test_coalesced_batch_incomplete_error_propagates(fake: Fake) -> None:
     assert fake.count("batch_write_item") == 3
 
 
-def test_coalesced_retries_only_unprocessed_items(fake: Fake) -> None:
+def test_coalesced_retries_only_unprocessed_items(fake: FakeDynamo) -> None:
     rt = _rt(fake, sleep=_no_sleep)
     rounds = [0]
 
@@ -2031,7 +2002,9 @@ def test_coalesced_retries_only_unprocessed_items(fake: Fake) -> None:
     }
 
 
-def test_coalesced_client_error_raises_for_the_whole_call(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_coalesced_client_error_raises_for_the_whole_call(
+    rt: GraphDDBRuntime, fake: FakeDynamo
+) -> None:
     fake.fail = lambda m, kw: _client_error("InternalServerError", "BatchWriteItem")
     with pytest.raises(OperationExecutionError) as caught:
         rt.execute_command_method(
@@ -2040,14 +2013,14 @@ def test_coalesced_client_error_raises_for_the_whole_call(rt: GraphDDBRuntime, f
     assert caught.value.operation_id == "MembershipCommands.remove"
 
 
-def test_coalesced_empty_array_makes_no_call(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_coalesced_empty_array_makes_no_call(rt: GraphDDBRuntime, fake: FakeDynamo) -> None:
     assert rt.execute_command_method("MembershipCommands", "remove", []) == {"results": []}
     assert rt.execute_command_method("MembershipCommands", "add", ()) == {"results": []}
     assert rt.execute_command_method("MembershipCommands", "setStatus", []) == {"results": []}
     assert fake.calls == []
 
 
-def test_coalesced_requests_are_chunked_by_25(fake: Fake) -> None:
+def test_coalesced_requests_are_chunked_by_25(fake: FakeDynamo) -> None:
     rt = _rt(fake, limits=RuntimeLimits(batch_concurrency=1))
     keys = [{"groupId": "big", "userId": f"u{i:02d}"} for i in range(30)]
     result = rt.execute_command_method("MembershipCommands", "remove", keys)
@@ -2056,7 +2029,7 @@ def test_coalesced_requests_are_chunked_by_25(fake: Fake) -> None:
     assert sizes == [25, 5]
 
 
-def test_coalesced_path_fires_no_write_hooks(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_coalesced_path_fires_no_write_hooks(rt: GraphDDBRuntime, fake: FakeDynamo) -> None:
     seen: list[str] = []
     rt.use(
         {
@@ -2079,7 +2052,7 @@ def test_coalesced_path_fires_no_write_hooks(rt: GraphDDBRuntime, fake: Fake) ->
 
 
 def test_per_key_path_runs_sequentially_and_captures_errors(
-    rt: GraphDDBRuntime, fake: Fake
+    rt: GraphDDBRuntime, fake: FakeDynamo
 ) -> None:
     error = _client_error(
         "ConditionalCheckFailedException", "UpdateItem", "The conditional request failed"
@@ -2111,7 +2084,7 @@ def test_per_key_path_runs_sequentially_and_captures_errors(
 
 
 def test_per_key_path_is_execute_command_per_key_with_hooks(
-    rt: GraphDDBRuntime, fake: Fake
+    rt: GraphDDBRuntime, fake: FakeDynamo
 ) -> None:
     contexts: list[Any] = []
     rt.use({"write": {"before": lambda ctx: contexts.append(dict(ctx.context))}})
@@ -2126,7 +2099,9 @@ def test_per_key_path_is_execute_command_per_key_with_hooks(
     assert fake.requests("update_item")[0] == DISABLE_U1
 
 
-def test_an_unconditional_update_takes_the_per_key_path(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_an_unconditional_update_takes_the_per_key_path(
+    rt: GraphDDBRuntime, fake: FakeDynamo
+) -> None:
     """Coalescing applies to unconditional PutItem/DeleteItem only; an UpdateItem runs per key."""
     shared = {"status": "PAID", "tenantId": "t1"}
     keys = [{"orderId": "o1"}, {"orderId": "o2"}]
@@ -2140,7 +2115,7 @@ def test_an_unconditional_update_takes_the_per_key_path(rt: GraphDDBRuntime, fak
     assert [m for m, _ in via_method] == ["update_item", "update_item"]
 
 
-def test_per_key_path_performs_no_read_back(rt: GraphDDBRuntime, fake: Fake) -> None:
+def test_per_key_path_performs_no_read_back(rt: GraphDDBRuntime, fake: FakeDynamo) -> None:
     """UserAdminCommands.create: a conditional PutItem (per-key path) with a returnSelection."""
     user = {"name": "Ada", "email": "ada@example.com", "createdAt": "2024-01-02T03:04:05.000Z"}
     result = rt.execute_command_method(
@@ -2207,7 +2182,7 @@ def test_async_execute_query_method_returns_what_sync_returns(
     case: tuple[str, str, Any, Any],
 ) -> None:
     contract, method, key, params = case
-    sync_fake, async_fake = Fake().seed(), Fake().seed()
+    sync_fake, async_fake = _seeded_fake(), _seeded_fake()
     sync = _outcome(lambda: _rt(sync_fake).execute_query_method(contract, method, key, params))
     art = AsyncGraphDDBRuntime(_rt(async_fake))
     got = _outcome(lambda: asyncio.run(art.execute_query_method(contract, method, key, params)))
@@ -2220,7 +2195,7 @@ def test_async_execute_command_method_returns_what_sync_returns(
     case: tuple[str, str, Any, Any, Any],
 ) -> None:
     contract, method, key, params, options = case
-    sync_fake, async_fake = Fake().seed(), Fake().seed()
+    sync_fake, async_fake = _seeded_fake(), _seeded_fake()
     sync = _outcome(
         lambda: _rt(sync_fake).execute_command_method(contract, method, key, params, options)
     )
@@ -2234,7 +2209,7 @@ def test_async_execute_command_method_returns_what_sync_returns(
 
 def test_async_read_back_is_not_none() -> None:
     """0.5.x returned None from the async command method; now it is the read-back."""
-    art = AsyncGraphDDBRuntime(_rt(Fake().seed()))
+    art = AsyncGraphDDBRuntime(_rt(_seeded_fake()))
     result = asyncio.run(
         art.execute_command_method(
             "MembershipCommands",
@@ -2251,7 +2226,7 @@ def test_async_read_back_is_not_none() -> None:
 # =============================================================================================
 
 
-def test_point_array_chunks_run_concurrently(fake: Fake) -> None:
+def test_point_array_chunks_run_concurrently(fake: FakeDynamo) -> None:
     rt = _rt(fake, limits=RuntimeLimits(max_batch_get_items=1, batch_concurrency=4))
     barrier = threading.Barrier(3, timeout=5)
 
@@ -2268,7 +2243,7 @@ def test_point_array_chunks_run_concurrently(fake: Fake) -> None:
 
 
 def test_one_runtime_serves_contract_calls_from_many_threads(
-    rt: GraphDDBRuntime, fake: Fake
+    rt: GraphDDBRuntime, fake: FakeDynamo
 ) -> None:
     calls: list[tuple[str, str, Any, Any]] = [
         ("GroupById", "get", {"groupId": "eng"}, ENG),

@@ -142,17 +142,19 @@ def test_invalid_limits_raise_configuration_error(kwargs: dict[str, Any]) -> Non
 
 
 def test_limits_accept_their_bounds() -> None:
-    RuntimeLimits(
-        max_depth=0,
-        max_batch_get_items=100,
-        max_batch_write_items=25,
-        max_transaction_items=1,
-        batch_max_retries=0,
-        batch_backoff_base_ms=1,
-        batch_backoff_cap_ms=1,
-        batch_backoff_jitter=False,
-        numbers="native",
-    )
+    bounds: dict[str, Any] = {
+        "max_depth": 0,
+        "max_batch_get_items": 100,
+        "max_batch_write_items": 25,
+        "max_transaction_items": 1,
+        "batch_max_retries": 0,
+        "batch_backoff_base_ms": 1,
+        "batch_backoff_cap_ms": 1,
+        "batch_backoff_jitter": False,
+        "numbers": "native",
+    }
+    limits = RuntimeLimits(**bounds)
+    assert {name: getattr(limits, name) for name in bounds} == bounds
 
 
 def test_limits_are_keyword_only() -> None:

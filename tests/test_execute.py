@@ -31,6 +31,7 @@ from graphddb_runtime.cursor import encode_cursor
 
 from . import _golden as golden
 from ._cases import SPECS
+from ._fake_dynamo import Recorder
 
 UTC = timezone.utc
 ALICE_CURSOR = golden.ALICE_CURSOR
@@ -349,11 +350,9 @@ def test_error_mapping(client: Any, stub: Stubber, code: str, error: type[Except
 
 
 def test_non_botocore_errors_propagate_unchanged() -> None:
-    class Broken:
-        def get_item(self, **kwargs: Any) -> Any:
-            raise RuntimeError("socket on fire")
-
-    rt = _runtime(Broken())
+    broken = Recorder()
+    broken.fail_on("get_item", RuntimeError("socket on fire"))
+    rt = _runtime(broken)
     with pytest.raises(RuntimeError, match="socket on fire"):
         rt.execute_query("getUser", {"userId": "u1"})
 

@@ -16,6 +16,7 @@ import pytest
 from graphddb_runtime import GraphDDBRuntime, SpecError
 
 from ._cases import SPECS
+from ._fake_dynamo import FakeDynamo
 
 MANIFEST = json.loads((SPECS / "example" / "manifest.json").read_text(encoding="utf-8"))
 OPERATIONS = json.loads((SPECS / "example" / "operations.json").read_text(encoding="utf-8"))
@@ -29,15 +30,6 @@ def _issues(manifest: Any, operations: Any) -> list[tuple[str, str, str]]:
     with pytest.raises(SpecError) as caught:
         GraphDDBRuntime(object(), manifest, operations)
     return [(i.rule, i.file, i.pointer) for i in caught.value.issues]
-
-
-class Client:
-    def __init__(self) -> None:
-        self.sent: list[dict[str, Any]] = []
-
-    def transact_write_items(self, **kwargs: Any) -> dict[str, Any]:
-        self.sent.append(kwargs)
-        return {}
 
 
 def test_an_entity_given_as_an_array_is_a_spec_error() -> None:
@@ -159,7 +151,7 @@ def _long_templates(n: int) -> tuple[dict[str, Any], dict[str, Any]]:
 def test_transactions_with_2000_fold_templates_compile_and_run() -> None:
     n = 2000
     manifest, operations = _long_templates(n)
-    client = Client()
+    client = FakeDynamo()  # no tables: TransactWriteItems is recorded, never applied
     runtime = GraphDDBRuntime(client, manifest, operations)
     params = {
         "groupId": "g",
@@ -170,7 +162,7 @@ def test_transactions_with_2000_fold_templates_compile_and_run() -> None:
         "a2": "z",
     }
     runtime.execute_transaction("addMembers", params)
-    [request] = client.sent
+    [request] = client.requests("transact_write_items")
     item = request["TransactItems"][0]["Put"]["Item"]
     assert item["note"] == {"S": "r#g" * n}
     assert item["GSI2PK"] == {"S": "x-" * (n // 4)}
@@ -179,4 +171,4 @@ def test_transactions_with_2000_fold_templates_compile_and_run() -> None:
     # The interpreted builders (a W1 hook rebuilds every op) send the same request.
     runtime.use({"write": {"before": lambda ctx: None}})
     runtime.execute_transaction("addMembers", params)
-    assert client.sent[1] == request
+    assert client.requests("transact_write_items")[1] == request

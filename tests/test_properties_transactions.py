@@ -22,6 +22,8 @@ from hypothesis import strategies as st
 from graphddb_runtime import GraphDDBRuntime, TransactionCollapseError
 from graphddb_runtime.demo import example_spec
 
+from ._fake_dynamo import FakeDynamo
+
 TABLE = "app-prod"
 JOINED = "2024-05-01T00:00:00.000Z"
 S = {"type": "string", "required": True}
@@ -55,25 +57,17 @@ TRANSACTION = {
 }
 
 
-class Client:
-    """Records every write call."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, dict[str, Any]]] = []
-
-    def transact_write_items(self, **kwargs: Any) -> dict[str, Any]:
-        self.calls.append(("transact_write_items", copy.deepcopy(kwargs)))
-        return {}
-
-    def batch_write_item(self, **kwargs: Any) -> dict[str, Any]:
-        self.calls.append(("batch_write_item", copy.deepcopy(kwargs)))
-        return {}
+def _client() -> FakeDynamo:
+    """The shared fake, recording only: writes are answered, never applied."""
+    client = FakeDynamo({TABLE: (("PK", "SK"), {})})
+    client.store_writes = False
+    return client
 
 
-def _transactions() -> tuple[GraphDDBRuntime, GraphDDBRuntime, Client]:
+def _transactions() -> tuple[GraphDDBRuntime, GraphDDBRuntime, FakeDynamo]:
     manifest, operations = copy.deepcopy(example_spec())
     operations["transactions"]["lines"] = TRANSACTION
-    client = Client()
+    client = _client()
     plain = GraphDDBRuntime(client, manifest, operations, table_mapping={"AppTable": TABLE})
     hooked = GraphDDBRuntime(client, manifest, operations, table_mapping={"AppTable": TABLE})
     hooked.use({"write": {"before": lambda ctx: None}})
@@ -148,7 +142,7 @@ def test_a_transaction_keeps_every_built_item_or_raises_before_any_call(
     }
     built = _built(model)
     expected = _expected(built)
-    del CLIENT.calls[:]
+    CLIENT.forget()
     runtime = HOOKED if hooked else PLAIN
     if expected is None:
         try:
@@ -173,7 +167,7 @@ def test_a_transaction_keeps_every_built_item_or_raises_before_any_call(
 
 
 SPECS = Path(__file__).resolve().parent / "specs" / "contracts"
-BATCH_CLIENT = Client()
+BATCH_CLIENT = _client()
 BATCH = GraphDDBRuntime(
     BATCH_CLIENT,
     SPECS / "manifest.json",
@@ -194,7 +188,7 @@ def test_a_batch_write_keeps_every_request_or_raises_before_any_call(
     roles: dict[str, set[str]] = {}
     for user, role in members:
         roles.setdefault(user, set()).add(role)
-    del BATCH_CLIENT.calls[:]
+    BATCH_CLIENT.forget()
     shared = {"groupId": "eng", "joinedAt": JOINED}
     if any(len(found) > 1 for found in roles.values()):
         try:

@@ -54,6 +54,7 @@ def _permissions_query(group: str) -> dict[str, Any]:
 def _fake() -> FakeDynamo:
     fake = FakeDynamo({TABLE: (("PK", "SK"), {"GSI1": ("GSI1PK", "GSI1SK")})})
     seed(fake, TABLE)
+    fake.forget()  # the seeding PutItem calls are not under test
     return fake
 
 

@@ -30,7 +30,7 @@ from graphddb_runtime import (
 )
 from graphddb_runtime._bind.requests import key_map, query_request
 from graphddb_runtime._execute.batch import identity_function, key_identity
-from graphddb_runtime._execute.legs import ConnectionLeg, SingleLeg, compiled_legs, decoder
+from graphddb_runtime._execute.legs import ConnectionLeg, SingleLeg, decoder
 from graphddb_runtime._values.codec import deserialize_item, hydrate
 from graphddb_runtime._values.templates import Bindings, parse_template
 from graphddb_runtime.concurrency import map_with_concurrency
@@ -47,6 +47,7 @@ QID = "getUserAccess"
 def _fake() -> FakeDynamo:
     fake = FakeDynamo({TABLE: (("PK", "SK"), {"GSI1": ("GSI1PK", "GSI1SK")})})
     seed(fake, TABLE)
+    fake.forget()  # the seeding PutItem calls are not under test
     return fake
 
 
@@ -255,18 +256,28 @@ def test_ops_with_date_formats_use_the_generic_decoder() -> None:
 # --- caching ------------------------------------------------------------------------------------
 
 
-def test_legs_are_compiled_once_per_runtime_under_a_tuple_key() -> None:
-    rt = _runtime(_fake())
+def test_a_repeated_query_sends_the_same_requests_and_returns_the_same_tree() -> None:
+    fake = _fake()
+    rt = _runtime(fake)
     assert rt.execute_query(QID, {"userId": "alice"}) == ACCESS
-    engine = rt._engine
-    plan, legs = engine.compiled[("relations", QID)]
-    assert plan is engine.catalog.queries[QID]
-    assert sorted(legs) == [1, 2, 3]
+    first = sorted(map(repr, fake.calls))
+    fake.forget()
     assert rt.execute_query(QID, {"userId": "alice"}) == ACCESS
-    assert engine.compiled[("relations", QID)][1] is legs
-    # Another plan object under the same id is compiled for itself.
-    other = dataclasses.replace(plan)
-    assert compiled_legs(engine, other) is not legs
+    assert sorted(map(repr, fake.calls)) == first
+
+
+def test_runtimes_with_different_specs_under_one_query_id_answer_each_by_its_own() -> None:
+    operations = copy.deepcopy(example_spec()[1])
+    for op in operations["queries"][QID]["operations"]:
+        if "limit" in op:
+            op["limit"] = 7
+    plain_fake, other_fake = _fake(), _fake()
+    plain, other = _runtime(plain_fake), _runtime(other_fake, operations)
+    assert plain.execute_query(QID, {"userId": "alice"}) == ACCESS
+    assert other.execute_query(QID, {"userId": "alice"}) == ACCESS
+    assert plain.execute_query(QID, {"userId": "alice"}) == ACCESS
+    assert {kw["Limit"] for kw in plain_fake.requests("query")} == {20}
+    assert {kw["Limit"] for kw in other_fake.requests("query")} == {7}
 
 
 # --- the stage: error precedence and the in-flight bound ---------------------------------------
@@ -392,7 +403,7 @@ class _RecordingPool:
         self.submitted.append((fn, args))
 
 
-def test_the_caller_asks_for_one_helper_and_runs_every_item_when_none_starts(
+def test_the_caller_runs_every_item_when_no_helper_starts(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     pool = _RecordingPool()
@@ -406,10 +417,9 @@ def test_the_caller_asks_for_one_helper_and_runs_every_item_when_none_starts(
 
     assert map_with_concurrency(range(50), 8, worker) == [i * 2 for i in range(50)]
     assert threads == {caller}
-    assert len(pool.submitted) == 1
-    # A helper that starts after the call returned finds nothing to do.
-    fn, args = pool.submitted[0]
-    fn(*args)
+    # Helpers that start after the call returned find nothing to do.
+    for fn, args in pool.submitted:
+        fn(*args)
     assert threads == {caller}
 
 
@@ -426,7 +436,6 @@ def test_a_late_helper_keeps_nothing_of_the_call_alive(monkeypatch: pytest.Monke
     del payload
     gc.collect()
     assert ref() is None
-    assert len(pool.submitted) == 1
 
 
 def test_helpers_chain_up_to_the_full_width_when_workers_block() -> None:

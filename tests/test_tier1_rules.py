@@ -15,6 +15,8 @@ from graphddb_runtime import (
     ParameterValidationError,
 )
 
+from ._fake_dynamo import Recorder
+
 MANIFEST = {
     "entities": {
         "Event": {
@@ -144,21 +146,6 @@ OPERATIONS = {
 }
 
 
-class Recorder:
-    """A duck-typed client that records every call and answers from a script."""
-
-    def __init__(self, response: dict[str, Any] | None = None) -> None:
-        self.calls: list[tuple[str, dict[str, Any]]] = []
-        self.response = response or {}
-
-    def __getattr__(self, method: str) -> Any:
-        def call(**kwargs: Any) -> dict[str, Any]:
-            self.calls.append((method, kwargs))
-            return self.response
-
-        return call
-
-
 def _rt(client: Any, **kwargs: Any) -> GraphDDBRuntime:
     return GraphDDBRuntime(client, MANIFEST, OPERATIONS, **kwargs)
 
@@ -175,7 +162,7 @@ def _rt(client: Any, **kwargs: Any) -> GraphDDBRuntime:
     ],
 )
 def test_every_sort_key_operator(query: str, clause: str, values: dict[str, Any]) -> None:
-    client = Recorder({"Items": []})
+    client = Recorder(query={"Items": []})
     _rt(client).execute_query(query, {"streamId": "s", "lo": 3, "hi": 9})
     [(method, request)] = client.calls
     assert method == "query"
@@ -221,7 +208,7 @@ def test_equals_condition_is_typed() -> None:
 
 
 def test_raw_condition_with_param_marker_and_literal_list_item() -> None:
-    client = Recorder({"Attributes": {"PK": {"S": "STREAM#s"}, "kind": {"S": "old"}}})
+    client = Recorder(put_item={"Attributes": {"PK": {"S": "STREAM#s"}, "kind": {"S": "old"}}})
     old = _rt(client).execute_command(
         "record", {"streamId": "s", "seq": 2, "banned": "spam"}, {"returnValues": "ALL_OLD"}
     )
@@ -246,7 +233,7 @@ def test_raw_condition_with_param_marker_and_literal_list_item() -> None:
 
 
 def test_delete_conditions_and_return_values() -> None:
-    client = Recorder({})
+    client = Recorder()
     assert (
         _rt(client).execute_command(
             "drop", {"streamId": "s", "seq": 1}, {"returnValues": "ALL_OLD"}
@@ -268,7 +255,7 @@ def test_delete_conditions_and_return_values() -> None:
 
 
 def test_get_item_root_ignores_cursor_limit_and_order() -> None:
-    client = Recorder({})
+    client = Recorder()
     result = _rt(client).execute_query(
         "get", {"streamId": "s", "seq": 1}, {"cursor": "@@@", "limit": 500, "order": "desc"}
     )
@@ -279,7 +266,7 @@ def test_get_item_root_ignores_cursor_limit_and_order() -> None:
 
 
 def test_unmapped_tables_pass_through_and_mapped_ones_change() -> None:
-    client = Recorder({})
+    client = Recorder()
     _rt(client).execute_query("get", {"streamId": "s", "seq": 1})
     _rt(client, table_mapping={"Events": "events-prod"}).execute_query(
         "get", {"streamId": "s", "seq": 1}
@@ -290,7 +277,7 @@ def test_unmapped_tables_pass_through_and_mapped_ones_change() -> None:
 def test_a_mapping_of_a_table_the_spec_does_not_have_is_a_configuration_error() -> None:
     # Section 15.6: 0.5.x ignored {"Other": "x"}; a typo in a key must not send the logical name.
     with pytest.raises(ConfigurationError) as caught:
-        _rt(Recorder({}), table_mapping={"Other": "x"})
+        _rt(Recorder(), table_mapping={"Other": "x"})
     assert (
         str(caught.value)
         == "table_mapping: unknown logical table 'Other'; logical tables: 'Events'"
@@ -298,12 +285,10 @@ def test_a_mapping_of_a_table_the_spec_does_not_have_is_a_configuration_error() 
 
 
 def test_botocore_transport_errors_are_operation_errors() -> None:
-    class Offline:
-        def get_item(self, **_: Any) -> Any:
-            raise EndpointConnectionError(endpoint_url="http://127.0.0.1:1")
-
+    offline = Recorder()
+    offline.fail_on("get_item", EndpointConnectionError(endpoint_url="http://127.0.0.1:1"))
     with pytest.raises(OperationExecutionError) as caught:
-        _rt(Offline()).execute_query("get", {"streamId": "s", "seq": 1})
+        _rt(offline).execute_query("get", {"streamId": "s", "seq": 1})
     assert caught.value.code is None and caught.value.operation_id == "get"
     assert isinstance(caught.value.original, EndpointConnectionError)
 

@@ -31,6 +31,8 @@ from graphddb_runtime import (
 )
 from graphddb_runtime.demo import example_spec
 
+from ._fake_dynamo import FakeDynamo
+
 TABLES = {"AppTable": "app-prod"}
 JOINED = "2024-05-01T00:00:00.000Z"
 S = {"type": "string", "required": True}
@@ -62,20 +64,6 @@ EXTRA_ENTITIES: dict[str, Any] = {
 # --- fakes and helpers ------------------------------------------------------------------------
 
 
-class FakeClient:
-    """Records every ``transact_write_items`` call; returns ``{}`` or raises ``error``."""
-
-    def __init__(self, error: BaseException | None = None) -> None:
-        self.calls: list[dict[str, Any]] = []
-        self.error = error
-
-    def transact_write_items(self, **kwargs: Any) -> dict[str, Any]:
-        self.calls.append(copy.deepcopy(kwargs))
-        if self.error is not None:
-            raise self.error
-        return {}
-
-
 @functools.lru_cache(maxsize=1)
 def _example() -> tuple[dict[str, Any], dict[str, Any]]:
     return example_spec()
@@ -88,14 +76,16 @@ def make(
     mapping: dict[str, str] | None = None,
     error: BaseException | None = None,
     edit: Any = None,
-) -> tuple[GraphDDBRuntime, FakeClient]:
+) -> tuple[GraphDDBRuntime, FakeDynamo]:
     """A runtime on the worked example plus ``transactions`` (and the extra entities)."""
     manifest, operations = copy.deepcopy(_example())
     manifest["entities"].update(copy.deepcopy(EXTRA_ENTITIES))
     operations["transactions"].update(copy.deepcopy(transactions or {}))
     if edit is not None:
         edit(operations)
-    client = FakeClient(error)
+    client = FakeDynamo()  # no tables: TransactWriteItems is recorded, never applied
+    if error is not None:
+        client.fail_on("transact_write_items", error)
     runtime = GraphDDBRuntime(
         client, manifest, operations, table_mapping=mapping or TABLES, limits=limits
     )
@@ -107,7 +97,7 @@ def run(
     params: dict[str, Any],
     param_specs: dict[str, Any],
     **kwargs: Any,
-) -> tuple[Any, FakeClient]:
+) -> tuple[Any, FakeDynamo]:
     """Run a one-off transaction ``t`` and return (result, client)."""
     runtime, client = make({"t": {"params": param_specs, "items": items}}, **kwargs)
     return call(runtime, "t", params), client
@@ -119,10 +109,15 @@ def call(runtime: GraphDDBRuntime, *args: Any, **kwargs: Any) -> object:
     return execute(*args, **kwargs)
 
 
-def sent(client: FakeClient) -> list[dict[str, Any]]:
+def first(client: FakeDynamo) -> dict[str, Any]:
+    """The first TransactWriteItems request sent."""
+    return client.requests("transact_write_items")[0]
+
+
+def sent(client: FakeDynamo) -> list[dict[str, Any]]:
     """The TransactItems of the only call."""
     assert len(client.calls) == 1
-    items: list[dict[str, Any]] = client.calls[0]["TransactItems"]
+    items: list[dict[str, Any]] = first(client)["TransactItems"]
     return items
 
 
@@ -282,16 +277,16 @@ def test_add_members_worked_example_exact() -> None:
     result = call(runtime, "addMembers", add_members_params(CAROL_DAN_ERIN))
     assert result is None
     assert len(client.calls) == 1
-    assert_exact(client.calls[0], EXAMPLE_ADD_MEMBERS)
-    assert list(client.calls[0]) == ["TransactItems"]
-    put_body = client.calls[0]["TransactItems"][0]["Put"]
+    assert_exact(first(client), EXAMPLE_ADD_MEMBERS)
+    assert list(first(client)) == ["TransactItems"]
+    put_body = first(client)["TransactItems"][0]["Put"]
     assert list(put_body) == [
         "TableName",
         "Item",
         "ExpressionAttributeNames",
         "ConditionExpression",
     ]
-    update_body = client.calls[0]["TransactItems"][2]["Update"]
+    update_body = first(client)["TransactItems"][2]["Update"]
     assert list(update_body) == [
         "TableName",
         "Key",
@@ -320,7 +315,7 @@ def test_condition_check_worked_example_exact_with_token() -> None:
         "ClientRequestToken": "req-7f3a",
     }
     assert len(client.calls) == 1
-    assert_exact(client.calls[0], expected)
+    assert_exact(first(client), expected)
 
 
 def test_condition_check_worked_example_cancellation_reasons() -> None:
@@ -1802,8 +1797,8 @@ def test_zero_items_skip_the_size_and_cap_checks() -> None:
 def test_client_request_token_keyword() -> None:
     runtime, client = make()
     runtime.execute_transaction("addMemberIfGroupExists", dict(GHOST), client_request_token="k1")
-    assert list(client.calls[0]) == ["TransactItems", "ClientRequestToken"]
-    assert client.calls[0]["ClientRequestToken"] == "k1"
+    assert list(first(client)) == ["TransactItems", "ClientRequestToken"]
+    assert first(client)["ClientRequestToken"] == "k1"
 
 
 def test_same_token_both_ways_is_sent_once() -> None:
@@ -1814,8 +1809,8 @@ def test_same_token_both_ways_is_sent_once() -> None:
         {"idempotencyToken": "t" * 36, "context": {"tenant": "x"}},
         client_request_token="t" * 36,
     )
-    assert list(client.calls[0]) == ["TransactItems", "ClientRequestToken"]
-    assert client.calls[0]["ClientRequestToken"] == "t" * 36
+    assert list(first(client)) == ["TransactItems", "ClientRequestToken"]
+    assert first(client)["ClientRequestToken"] == "t" * 36
 
 
 def test_different_tokens_raise_before_any_call() -> None:
@@ -1864,7 +1859,7 @@ def test_invalid_options_raise_before_any_call(options: Any) -> None:
 def test_nothing_else_is_sent() -> None:
     runtime, client = make()
     runtime.execute_transaction("addMemberIfGroupExists", dict(GHOST), {"context": {}})
-    assert list(client.calls[0]) == ["TransactItems"]
+    assert list(first(client)) == ["TransactItems"]
 
 
 # --- cancellation reasons (section 13.3) ------------------------------------------------------

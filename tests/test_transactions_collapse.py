@@ -18,6 +18,8 @@ import pytest
 from graphddb_runtime import GraphDDBRuntime, ParameterValidationError, TransactionCollapseError
 from graphddb_runtime.demo import example_spec
 
+from ._fake_dynamo import FakeDynamo
+
 TABLE = "app-prod"
 S = {"type": "string", "required": True}
 N = {"type": "number", "required": True}
@@ -40,21 +42,12 @@ GROUP_KEY_AV = {"PK": {"S": "GROUP#eng"}, "SK": {"S": "META"}}
 EXISTS = {"kind": "attributeExists", "field": "PK"}
 
 
-class Client:
-    """Records every ``transact_write_items`` call."""
-
-    def __init__(self) -> None:
-        self.calls: list[dict[str, Any]] = []
-
-    def transact_write_items(self, **kwargs: Any) -> dict[str, Any]:
-        self.calls.append(copy.deepcopy(kwargs))
-        return {}
-
-
-def runtime(items: list[dict[str, Any]], params: dict[str, Any]) -> tuple[GraphDDBRuntime, Client]:
+def runtime(
+    items: list[dict[str, Any]], params: dict[str, Any]
+) -> tuple[GraphDDBRuntime, FakeDynamo]:
     manifest, operations = copy.deepcopy(example_spec())
     operations["transactions"]["t"] = {"params": params, "items": items}
-    client = Client()
+    client = FakeDynamo()  # no tables: TransactWriteItems is recorded, never applied
     return GraphDDBRuntime(client, manifest, operations, table_mapping={"AppTable": TABLE}), client
 
 
@@ -63,7 +56,7 @@ def sent(items: list[dict[str, Any]], params: dict[str, Any], args: dict[str, An
     rt, client = runtime(items, params)
     rt.execute_transaction("t", args)
     assert len(client.calls) <= 1
-    return client.calls[0]["TransactItems"] if client.calls else []
+    return client.requests("transact_write_items")[0]["TransactItems"] if client.calls else []
 
 
 def rejected(

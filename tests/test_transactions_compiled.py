@@ -32,6 +32,8 @@ from graphddb_runtime._execute.transactions.items import (
 from graphddb_runtime._values.codec import item_size
 from graphddb_runtime.demo import example_spec
 
+from ._fake_dynamo import FakeDynamo
+
 TABLES = {"T": "t-prod", "U": "u-prod"}  # the logical tables of ENTITIES (section 15.6)
 S = {"type": "string", "required": True}
 S_OPT = {"type": "string"}
@@ -529,18 +531,13 @@ def test_compact_expansion_counts_copies_instead_of_building_them() -> None:
 
 def test_the_worked_example_runs_on_the_generated_code() -> None:
     manifest, operations = example_spec()
-    sent: list[dict[str, Any]] = []
-
-    class Client:
-        def transact_write_items(self, **kwargs: Any) -> dict[str, Any]:
-            sent.append(kwargs)
-            return {}
-
-    runtime = GraphDDBRuntime(Client(), manifest, operations, table_mapping={"AppTable": "p"})
+    client = FakeDynamo()  # no tables: TransactWriteItems is recorded, never applied
+    runtime = GraphDDBRuntime(client, manifest, operations, table_mapping={"AppTable": "p"})
     members = [{"userId": f"u{i}", "role": r} for i, r in zip(range(4), itertools.cycle(["a", ""]))]
     runtime.execute_transaction(
         "addMembers", {"groupId": "eng", "joinedAt": "2024-05-01", "members": members}
     )
-    items = sent[0]["TransactItems"]
+    [request] = client.requests("transact_write_items")
+    items = request["TransactItems"]
     assert [next(iter(i)) for i in items] == ["Put", "Put", "Update"]
     assert items[-1]["Update"]["ExpressionAttributeValues"] == {":a0": {"N": "2"}}

@@ -28,6 +28,7 @@ from graphddb_runtime.demo import SEED, seed
 from graphddb_runtime.local import create_tables
 
 from .._cases import SPECS
+from .._fake_dynamo import Counting
 
 TABLE = "app-mw"
 SPEC = SPECS / "middleware"
@@ -52,48 +53,17 @@ ORDER_ROW = {
     "GSI1PK": "TENANT#t1#STATUS#PENDING",
     "GSI1SK": "ORDER#o1",
 }
-CALLS = frozenset(
-    {
-        "get_item",
-        "query",
-        "put_item",
-        "update_item",
-        "delete_item",
-        "batch_get_item",
-        "batch_write_item",
-        "transact_write_items",
-    }
-)
-
-
-class CountingClient:
-    """A boto3 client that records the name of every DynamoDB data call made through it."""
-
-    def __init__(self, client: Any) -> None:
-        self.client = client
-        self.calls: list[str] = []
-
-    def __getattr__(self, name: str) -> Any:
-        attribute = getattr(self.client, name)
-        if name not in CALLS:
-            return attribute
-
-        def call(**kwargs: Any) -> Any:
-            self.calls.append(name)
-            return attribute(**kwargs)
-
-        return call
 
 
 @pytest.fixture
-def client(dynamodb: Any) -> CountingClient:
+def client(dynamodb: Any) -> Counting:
     create_tables(dynamodb, SPEC / "manifest.json", {"AppTable": TABLE})
     seed(dynamodb, TABLE)
-    return CountingClient(dynamodb)
+    return Counting(dynamodb)
 
 
 @pytest.fixture
-def rt(client: CountingClient) -> GraphDDBRuntime:
+def rt(client: Counting) -> GraphDDBRuntime:
     return GraphDDBRuntime(
         client, SPEC / "manifest.json", SPEC / "operations.json", table_mapping={"AppTable": TABLE}
     )
@@ -102,7 +72,7 @@ def rt(client: CountingClient) -> GraphDDBRuntime:
 _DESERIALIZER = TypeDeserializer()
 
 
-def stored(client: CountingClient, pk: str, sk: str) -> dict[str, Any] | None:
+def stored(client: Counting, pk: str, sk: str) -> dict[str, Any] | None:
     """The row as DynamoDB holds it (plain values), read around the runtime and its hooks."""
     response = client.client.get_item(
         TableName=TABLE, Key={"PK": {"S": pk}, "SK": {"S": sk}}, ConsistentRead=True
@@ -153,7 +123,7 @@ class SoftDelete:
 
 
 def test_soft_delete_turns_deletes_into_updates_and_hides_the_rows(
-    rt: GraphDDBRuntime, client: CountingClient
+    rt: GraphDDBRuntime, client: Counting
 ) -> None:
     soft = SoftDelete(NOW)
     rt.use(soft)
@@ -180,7 +150,7 @@ def test_soft_delete_turns_deletes_into_updates_and_hides_the_rows(
 
 
 def test_soft_delete_keeps_an_existing_filter_of_the_query(
-    rt: GraphDDBRuntime, client: CountingClient
+    rt: GraphDDBRuntime, client: Counting
 ) -> None:
     rt.use(SoftDelete(NOW))
     rt.execute_command("removeMember", {"groupId": "eng", "userId": "bob"})
@@ -230,7 +200,7 @@ def tenancy() -> dict[str, Any]:
 
 
 def test_tenancy_rejects_foreign_keys_before_anything_is_written_or_read(
-    rt: GraphDDBRuntime, client: CountingClient
+    rt: GraphDDBRuntime, client: Counting
 ) -> None:
     rt.use(tenancy())
     assert rt.execute_command("placeOrder", ORDER, T1) is None
@@ -262,7 +232,7 @@ def test_tenancy_rejects_foreign_keys_before_anything_is_written_or_read(
 
 
 def test_tenancy_w1_cannot_be_bypassed_by_a_later_rewrite(
-    rt: GraphDDBRuntime, client: CountingClient
+    rt: GraphDDBRuntime, client: Counting
 ) -> None:
     """The tenancy check runs on the input every later W1 hook also sees (FIFO)."""
     rt.use(tenancy())
@@ -298,7 +268,7 @@ class Audit:
 
 
 def test_audit_sees_old_and_new_images_of_puts_updates_and_deletes(
-    rt: GraphDDBRuntime, client: CountingClient
+    rt: GraphDDBRuntime, client: Counting
 ) -> None:
     audit = Audit()
     rt.use(audit)
@@ -343,7 +313,7 @@ def test_audit_sees_old_and_new_images_of_puts_updates_and_deletes(
 
 
 def test_audit_with_return_values_all_new_sees_the_returned_row(
-    rt: GraphDDBRuntime, client: CountingClient
+    rt: GraphDDBRuntime, client: Counting
 ) -> None:
     audit = Audit()
     rt.use(audit)
@@ -360,7 +330,7 @@ def test_audit_with_return_values_all_new_sees_the_returned_row(
 
 
 def test_audit_of_a_soft_delete_sees_the_update_that_was_sent(
-    rt: GraphDDBRuntime, client: CountingClient
+    rt: GraphDDBRuntime, client: Counting
 ) -> None:
     audit = Audit()
     rt.use(SoftDelete(NOW))
@@ -373,7 +343,7 @@ def test_audit_of_a_soft_delete_sees_the_update_that_was_sent(
 
 
 def test_persist_hooks_see_real_responses_and_can_recover_real_failures(
-    rt: GraphDDBRuntime, client: CountingClient
+    rt: GraphDDBRuntime, client: Counting
 ) -> None:
     responses: list[Any] = []
     recovered: list[str] = []
@@ -409,7 +379,7 @@ def _recording(label: str, sink: list[tuple[str, Any]]) -> Callable[..., None]:
 
 
 def test_tx_hooks_rewrite_and_audit_a_transaction_on_real_tables(
-    rt: GraphDDBRuntime, client: CountingClient
+    rt: GraphDDBRuntime, client: Counting
 ) -> None:
     events: list[tuple[str, Any]] = []
 
