@@ -135,22 +135,23 @@ def _build(klass: type, frozen: bool, kw_only: bool) -> type | None:
     made = type(klass)(klass.__name__, klass.__bases__, namespace)
     made.__qualname__ = klass.__qualname__
     post_init = "__post_init__" in klass.__dict__
-    made.__init__ = _make_init(made, fields, kw_only, post_init)  # type: ignore[misc]
+    made.__init__ = _make_init(made, fields, frozen, kw_only, post_init)  # type: ignore[misc]
     return made
 
 
 # --- __init__ --------------------------------------------------------------------------------
 
 
-def _make_init(made: type, fields: list[_Spec], kw_only: bool, post_init: bool) -> Any:
+def _make_init(made: type, fields: list[_Spec], frozen: bool, kw_only: bool, post: bool) -> Any:
     """The class's ``__init__``: one closure over its field specs, no generated code.
 
-    Fast paths: every field passed by keyword (one ``itemgetter`` on the keyword dict), or, for a
-    positional class, every field passed by position. Otherwise the arguments are bound in a dict
-    over the defaults; anything the standard ``__init__`` would reject is re-examined by
-    :func:`_bind_error` for the standard message. Values are stored through the slot descriptors
-    (``member_descriptor.__set__``), which bypasses the frozen ``__setattr__`` as the standard
-    ``object.__setattr__`` calls do.
+    Keywords only: the keyword dict, merged over the defaults when some are missing, read in field
+    order by one ``itemgetter``. Positional only (not ``kw_only``): the arguments, extended by the
+    trailing defaults. Both (rare): :func:`_mixed`. A default factory is called where its marker
+    was taken as the value. Anything the standard ``__init__`` would reject is re-examined by
+    :func:`_bind_error` for the standard message. Values are stored with C-level calls: the slot
+    descriptors' ``__set__`` for a frozen class (bypassing its ``__setattr__``, as the standard
+    ``object.__setattr__`` calls do), the builtin ``setattr`` otherwise (``self.name = value``).
     """
     names = tuple(f[0] for f in fields)
     count = len(names)
@@ -161,30 +162,16 @@ def _make_init(made: type, fields: list[_Spec], kw_only: bool, post_init: bool) 
         for name, _, default, factory in fields
         if default is not MISSING or factory is not MISSING
     }
+    required = count - len(defaults)  # the first ``required`` fields (a positional class)
+    tail = tuple(defaults.values())
     factories = tuple((index, f[3]) for index, f in enumerate(fields) if f[3] is not MISSING)
     getter = _getter(names)
     qualname = f"{made.__qualname__}.__init__"
     error = _bind_error
+    set_slot = _SET
 
-    def bind(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        bound = kwargs
-        if args:
-            if len(args) > positional:
-                raise error(qualname, fields, positional, args, kwargs)
-            bound = dict(zip(names, args, strict=False))
-            if kwargs:
-                if not bound.keys().isdisjoint(kwargs):
-                    raise error(qualname, fields, positional, args, kwargs)
-                bound.update(kwargs)
-        merged = {**defaults, **bound}
-        if len(merged) > count:
-            raise error(qualname, fields, positional, args, kwargs)
-        try:
-            values = getter(merged)
-        except KeyError:
-            raise error(qualname, fields, positional, args, kwargs) from None
-        if not factories:
-            return values
+    def fill(values: tuple[Any, ...]) -> list[Any]:
+        """``values`` with every factory marker replaced by a call of its factory."""
         made = list(values)
         for index, factory in factories:
             if made[index] is _FACTORY:
@@ -192,18 +179,32 @@ def _make_init(made: type, fields: list[_Spec], kw_only: bool, post_init: bool) 
         return made
 
     def __init__(self: Any, /, *args: Any, **kwargs: Any) -> None:
-        if args:
-            if kwargs or len(args) != positional:
-                args = bind(args, kwargs)
-        elif len(kwargs) == count:
+        values: Any
+        if kwargs or not args:
+            bound = _mixed(names, positional, args, kwargs) if args else kwargs
+            if len(bound) != count:
+                bound = {**defaults, **bound}
+                if len(bound) > count:
+                    raise error(qualname, fields, positional, args, kwargs)
             try:
-                args = getter(kwargs)
+                values = getter(bound)
             except KeyError:
-                args = bind(args, kwargs)  # raises the standard TypeError
+                raise error(qualname, fields, positional, args, kwargs) from None
+            if factories and bound is not kwargs:
+                values = fill(values)
+        elif len(args) == positional:
+            values = args
+        elif required <= len(args) < positional:
+            values = args + tail[len(args) - required :]
+            if factories:
+                values = fill(values)
         else:
-            args = bind(args, kwargs)
-        any(map(_SET, slots, repeat(self), args))
-        if post_init:
+            raise error(qualname, fields, positional, args, kwargs)
+        if frozen:
+            any(map(set_slot, slots, repeat(self), values))
+        else:
+            any(map(setattr, repeat(self), names, values))
+        if post:
             self.__post_init__()
 
     __init__.__qualname__ = qualname
@@ -212,6 +213,19 @@ def _make_init(made: type, fields: list[_Spec], kw_only: bool, post_init: bool) 
     __init__.__annotations__["return"] = None
     __init__.__signature__ = _signature(fields, kw_only)  # type: ignore[attr-defined]
     return __init__
+
+
+def _mixed(
+    names: tuple[str, ...], positional: int, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> dict[str, Any]:
+    """Positional and keyword arguments in one dict (``kwargs`` itself when they collide)."""
+    if len(args) > positional:
+        return {"self": None, **kwargs}  # too many: no valid binding, _bind_error explains
+    bound = dict(zip(names, args, strict=False))
+    if not bound.keys().isdisjoint(kwargs):
+        return {"self": None, **kwargs}
+    bound.update(kwargs)
+    return bound
 
 
 def _getter(names: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
