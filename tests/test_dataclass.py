@@ -2,7 +2,8 @@
 
 Each dataclass of the package is rebuilt with :func:`dataclasses.dataclass` from the same
 declaration and compared: signature, slots, match args, repr, equality, hash, frozen guards,
-pickling, ``fields``/``replace``/``asdict``. ``_inits.py`` must be fresh and no class may fall back.
+pickling, ``fields``/``replace``/``asdict``, and the ``TypeError`` of a bad call. No class may fall
+back to the standard decorator.
 """
 
 from __future__ import annotations
@@ -11,24 +12,35 @@ import dataclasses
 import importlib
 import inspect
 import pickle
+import pkgutil
 import re
 from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
 
-from graphddb_runtime import _dataclass, _initsgen
+import graphddb_runtime
+from graphddb_runtime import _dataclass
 
 pytestmark = pytest.mark.filterwarnings("error")
 
 
 def _package_classes() -> list[type]:
-    _initsgen.render()  # imports every module of the package
-    found = []
-    for qualname in sorted(_dataclass.SOURCES):
-        module, _, name = qualname.rpartition(".")
-        found.append(getattr(importlib.import_module(module), name))
-    return found
+    """Every dataclass declared in a module of the package (each module imported)."""
+    found: dict[str, type] = {}
+    prefix = f"{graphddb_runtime.__name__}."
+    for info in pkgutil.walk_packages(graphddb_runtime.__path__, prefix):
+        if info.name.endswith("__main__"):
+            continue
+        module = importlib.import_module(info.name)
+        for value in vars(module).values():
+            if (
+                isinstance(value, type)
+                and value.__module__ == module.__name__
+                and "__dataclass_fields__" in value.__dict__
+            ):
+                found[f"{value.__module__}.{value.__qualname__}"] = value
+    return [found[name] for name in sorted(found)]
 
 
 CLASSES = _package_classes()
@@ -36,10 +48,8 @@ CLASSES = _package_classes()
 
 @pytest.fixture(autouse=True)
 def _registries(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Classes declared by a test stay out of the package's registries."""
-    for name in ("FALLBACKS", "STALE"):
-        monkeypatch.setattr(_dataclass, name, list(getattr(_dataclass, name)))
-    monkeypatch.setattr(_dataclass, "SOURCES", dict(_dataclass.SOURCES))
+    """Classes declared by a test stay out of the package's registry."""
+    monkeypatch.setattr(_dataclass, "FALLBACKS", list(_dataclass.FALLBACKS))
 
 
 def _reference(cls: type) -> type:
@@ -74,14 +84,11 @@ def _required(cls: type, salt: str, *, factories: bool = True) -> dict[str, Any]
     }
 
 
-def test_package_classes_are_all_fast_and_inits_py_is_fresh() -> None:
+def test_package_classes_are_all_fast() -> None:
     assert len(CLASSES) >= 50
     assert _dataclass.FALLBACKS == []
-    assert _dataclass.STALE == [], "stale: run `python -m graphddb_runtime._initsgen`"
-    path = Path(_initsgen.__file__).with_name("_inits.py")
-    assert path.read_text(encoding="utf-8") == _initsgen.render(), (
-        "stale: run `python -m graphddb_runtime._initsgen`"
-    )
+    for cls in CLASSES:
+        assert cls.__init__.__code__ is CLASSES[0].__init__.__code__  # type: ignore[misc]
 
 
 @pytest.mark.parametrize("cls", CLASSES, ids=lambda c: f"{c.__module__}.{c.__qualname__}")
@@ -89,6 +96,10 @@ def test_matches_the_standard_dataclass(cls: type) -> None:
     ref = _reference(cls)
     assert dataclasses.is_dataclass(cls)
     assert str(inspect.signature(cls)) == str(inspect.signature(ref))
+    assert inspect.signature(cls) == inspect.signature(ref)
+    assert inspect.signature(cls.__init__) == inspect.signature(ref.__init__)  # type: ignore[misc]
+    assert cls.__init__.__annotations__ == ref.__init__.__annotations__  # type: ignore[misc]
+    assert cls.__init__.__qualname__ == ref.__init__.__qualname__  # type: ignore[misc]
     assert cls.__slots__ == ref.__slots__  # type: ignore[attr-defined]
     assert cls.__match_args__ == ref.__match_args__  # type: ignore[attr-defined]
     assert (cls.__hash__ is None) == (ref.__hash__ is None)
@@ -124,6 +135,43 @@ def test_matches_the_standard_dataclass(cls: type) -> None:
         cls.__module__ != "graphddb_runtime._execute.hooks.transactions"
     ):  # fields hold only picklable samples
         assert pickle.loads(pickle.dumps(fast_again)) == fast_again
+
+    for call_args, call_kwargs in _bad_calls(cls):
+        _assert_same_error(cls, ref, call_args, call_kwargs)
+
+
+def _bad_calls(cls: type) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
+    """Calls the standard ``__init__`` rejects: missing, unexpected, repeated, surplus arguments."""
+    fields = dataclasses.fields(cls)
+    required = _required(cls, "a", factories=False)
+    every = {f.name: f.name for f in fields}
+    calls: list[tuple[tuple[Any, ...], dict[str, Any]]] = [
+        ((), {**required, "zzz": 1}),
+        ((), {"zzz": 1}),
+        ((), {"self": 1}),
+        (tuple(range(len(fields) + 1)), {}),
+        ((0,), required),
+        ((), {**every, "zzz": 1}),
+    ]
+    if required:
+        calls.append(((), {}))
+        calls.append(((), dict(list(required.items())[1:])))
+    return calls
+
+
+def _assert_same_error(
+    fast: type, standard: type, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> None:
+    """Both classes reject the call with the same error and message (or both accept it)."""
+    outcomes = []
+    for cls in (standard, fast):
+        try:
+            cls(*args, **kwargs)
+        except Exception as error:  # compared below
+            outcomes.append((type(error), str(error)))
+        else:
+            outcomes.append((None, ""))
+    assert outcomes[1] == outcomes[0], (args, kwargs)
 
 
 # --- the decorator on declarations of its own -------------------------------------------------
@@ -214,20 +262,6 @@ def test_a_required_field_after_a_default_is_the_standard_type_error() -> None:
             y: int  # type: ignore[misc]
 
 
-def test_a_stale_precompiled_init_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A class edited without regenerating ``_inits.py`` compiles its own ``__init__``."""
-    qualname = f"{__name__}.test_a_stale_precompiled_init_is_not_used.<locals>.Edited"
-    monkeypatch.setitem(_dataclass._inits.INITS, qualname, ("0" * 16, lambda self, a: None))
-
-    @_dataclass.dataclass(frozen=True, slots=True)
-    class Edited:
-        a: int
-        b: int
-
-    assert Edited(1, 2).b == 2
-    assert _dataclass.STALE[-1:] == [qualname]
-
-
 def test_the_package_declares_its_dataclasses_through_the_fast_decorator() -> None:
     """A new ``from dataclasses import dataclass`` would put code generation back on import."""
     package = Path(_dataclass.__file__).parent
@@ -242,3 +276,68 @@ def test_the_package_declares_its_dataclasses_through_the_fast_decorator() -> No
         )
     ]
     assert offenders == []
+
+
+def _declare(decorator: Any, kw_only: bool, frozen: bool, spec: str) -> type:
+    """``spec``: field names, ``name=`` for a default, ``name*`` for a list factory."""
+    body: dict[str, Any] = {"__annotations__": {}, "__module__": __name__}
+    for token in spec.split():
+        name = token.rstrip("=*")
+        body["__annotations__"][name] = "int"
+        if token.endswith("="):
+            body[name] = 0
+        elif token.endswith("*"):
+            body[name] = dataclasses.field(default_factory=list)
+    return decorator(frozen=frozen, slots=True, kw_only=kw_only)(type("Decl", (), body))  # type: ignore[no-any-return]
+
+
+BAD_CALLS: list[tuple[tuple[Any, ...], dict[str, Any]]] = [
+    ((), {}),
+    ((1,), {}),
+    ((1, 2), {}),
+    ((1, 2, 3, 4, 5), {}),
+    ((1, 2, 3, 4, 5), {"a": 1}),
+    ((1,), {"b": 2}),
+    ((1,), {"a": 2}),
+    ((1,), {"zzz": 2}),
+    ((), {"a": 1}),
+    ((), {"b": 1, "c": 1}),
+    ((), {"a": 1, "zzz": 2}),
+    ((), {"zzz": 2, "a": 1, "b": 1}),
+    ((), {"self": 1}),
+    ((), {"a": 1, "b": 2, "c": 3, "d": 4}),
+]
+
+
+@pytest.mark.parametrize("spec", ["a", "a b", "a b c", "a b= c*", "a= b*", "", "a b c d="])
+@pytest.mark.parametrize("kw_only", [False, True])
+@pytest.mark.parametrize("frozen", [False, True])
+def test_calls_bind_and_fail_as_the_standard_init(spec: str, kw_only: bool, frozen: bool) -> None:
+    fast = _declare(_dataclass.dataclass, kw_only, frozen, spec)
+    standard = _declare(dataclasses.dataclass, kw_only, frozen, spec)
+    assert inspect.signature(fast) == inspect.signature(standard)
+    for args, kwargs in BAD_CALLS:
+        _assert_same_error(fast, standard, args, kwargs)
+        try:
+            made = standard(*args, **kwargs)
+        except TypeError:
+            continue
+        assert repr(fast(*args, **kwargs)) == repr(made)
+
+
+def test_the_error_messages_are_the_standard_wording() -> None:
+    point = _declare(_dataclass.dataclass, True, True, "x y z=")
+    pair = _declare(_dataclass.dataclass, False, False, "a b c=")
+    cases: list[tuple[Any, str]] = [
+        (point, "missing 2 required keyword-only arguments: 'x' and 'y'"),
+        (lambda: point(y=1), "missing 1 required keyword-only argument: 'x'"),
+        (lambda: point(1), "takes 1 positional argument but 2 were given"),
+        (lambda: point(1, x=1), "but 2 positional arguments (and 1 keyword-only argument) were"),
+        (lambda: point(x=1, y=1, w=1), "got an unexpected keyword argument 'w'"),
+        (pair, "missing 2 required positional arguments: 'a' and 'b'"),
+        (lambda: pair(1, 2, 3, 4), "takes from 3 to 4 positional arguments but 5 were given"),
+        (lambda: pair(1, a=1), "got multiple values for argument 'a'"),
+    ]
+    for call, message in cases:
+        with pytest.raises(TypeError, match=re.escape(message)):
+            call()
