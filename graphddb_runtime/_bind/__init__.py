@@ -2,7 +2,8 @@
 
 Stage contract: pure functions (no I/O, no shared mutable state; never imports ``_execute``).
 ``params`` validates the caller's params against a plan (section 6.2); ``requests`` resolves the
-plan's templates into AttributeValues, derives base and GSI keys and builds the request dicts in
-the key order docs/format.md gives; ``getters`` compiles a plan value into a closure for paths
+plan's templates into AttributeValues and builds the request dicts in
+the key order docs/format.md gives; ``keys`` derives base and GSI keys (the one deriver of
+commands and transactions); ``getters`` compiles a plan value into a closure for paths
 that resolve the same template many times.
 """

@@ -17,7 +17,6 @@ from ..spec.plans import (
     CommandPlan,
     ConditionPlan,
     EntityPlan,
-    GsiPlan,
     Literal,
     Operand,
     ParamRef,
@@ -25,15 +24,15 @@ from ..spec.plans import (
     Value,
     thaw,
 )
+from .getters import param_unbound
+from .keys import EntityKeys, entity_keys
 
 __all__ = [
     "AV",
-    "affected_gsis",
     "apply_condition",
     "batch_get_request",
     "check_formats",
     "delete_request",
-    "derive_keys",
     "display",
     "get_item_request",
     "key_map",
@@ -56,9 +55,7 @@ def value_of(value: Value | ParamRef, env: Env, op_id: str) -> Any:
     if type(value) is ParamRef:
         bound = env.get(value.name)
         if bound is None:
-            raise UnboundParameterError(
-                f"{op_id}: '$param' references unbound parameter '{value.name}'"
-            )
+            raise param_unbound(op_id, value.name)
         return bound
     assert type(value) is Literal
     return thaw(value.value)
@@ -264,59 +261,28 @@ def apply_condition(
 # --- writes -----------------------------------------------------------------------------------
 
 
-class _Derivation:
-    """Derivation environment of section 10.2: the record first, then the caller params."""
-
-    __slots__ = ("params", "record")
-
-    def __init__(self, record: dict[str, Any], params: Env) -> None:
-        self.record = record
-        self.params = params
-
-    def get(self, name: str) -> Any:
-        value = self.record.get(name)
-        return value if value is not None else self.params.get(name)
-
-
-def _bound(template: Template, env: Env) -> bool:
-    return all(env.get(name) is not None for name in template.names)
-
-
-def derive_keys(entity: EntityPlan, env: Env, op_id: str) -> list[tuple[str, Any]]:
-    """Base key then every fully bound GSI key (section 10.2 steps 3 and 4)."""
-    assert entity.pk is not None
-    derived: list[tuple[str, Any]] = []
-    for attr, template in (("PK", entity.pk), ("SK", entity.sk)):
-        if template is None:
-            continue
-        for name in template.names:
-            if env.get(name) is None:
-                raise ParameterValidationError(
-                    f"{op_id}: cannot derive key attribute '{attr}' of entity '{entity.name}': "
-                    f"template '{template.text}' references unbound field '{name}'"
-                )
-        derived.append((attr, resolve(template, env, op_id)))
-    for gsi in entity.gsis:
-        templates = [(f"{gsi.index_name}{s}", t) for s, t in (("PK", gsi.pk), ("SK", gsi.sk))]
-        present = [(attr, t) for attr, t in templates if t is not None]
-        if present and all(_bound(t, env) for _, t in present):
-            derived.extend((attr, resolve(t, env, op_id)) for attr, t in present)
-    return derived
-
-
-def _derived_key(entity: EntityPlan | None, attr: str, value: Any, op_id: str) -> AV:
+def _derived_key(keys: EntityKeys | None, attr: str, value: Any, op_id: str) -> AV:
     """A derived key value, serialized; a rejected one names the entity's template."""
     try:
         return serialize_key(value, op_id=op_id, attribute=attr)
     except ValueRejected as exc:
-        templates: dict[str, Template | None] = {}
-        if entity is not None:
-            templates = {"PK": entity.pk, "SK": entity.sk}
-            for gsi in entity.gsis:
-                templates[f"{gsi.index_name}PK"] = gsi.pk
-                templates[f"{gsi.index_name}SK"] = gsi.sk
-        template = templates.get(attr)
+        template = keys.template(attr) if keys is not None else None
         raise (located(exc, template) if template is not None else exc) from None
+
+
+def _finish(
+    request: dict[str, Any],
+    command: CommandPlan,
+    params: Env,
+    return_values: str | None,
+    op_id: str,
+) -> dict[str, Any]:
+    """The condition (section 11), then ``ReturnValues``; the item size checked (section 1.4)."""
+    apply_condition(request, command.condition, params, op_id)
+    if return_values is not None:
+        request["ReturnValues"] = return_values
+    check_item_size(op_id, request)
+    return request
 
 
 def put_record(
@@ -330,7 +296,7 @@ def put_record(
     record = {field: value_of(value, params, op_id) for field, value in command.item}
     if overrides:
         record.update(overrides)
-    return record, derive_keys(entity, _Derivation(record, params), op_id)
+    return record, entity_keys(entity).derive(record, params, None, op_id)
 
 
 def put_request(
@@ -358,44 +324,13 @@ def put_request(
         if extra:
             check_formats(op_id, extra, entity.formats)
     item = _serialize_fields(record, spec, op_id)
+    keys = entity_keys(entity)
     for attr, value in derived:
-        item[attr] = _derived_key(entity, attr, value, op_id)
+        item[attr] = _derived_key(keys, attr, value, op_id)
     if extra:
         item.update(_serialize_fields(extra, (), op_id))
     request: dict[str, Any] = {"TableName": table, "Item": item}
-    apply_condition(request, command.condition, params, op_id)
-    if return_values is not None:
-        request["ReturnValues"] = return_values
-    check_item_size(op_id, request)
-    return request
-
-
-def affected_gsis(
-    entity: EntityPlan | None, changes: dict[str, Any], params: Env, op_id: str
-) -> list[tuple[GsiPlan, _Derivation]]:
-    """GSIs whose dependency set meets the changed fields (section 10.3)."""
-    if entity is None:
-        return []
-    env = _Derivation(changes, params)
-    affected = []
-    for gsi in entity.gsis:
-        changed = [d for d in gsi.dependencies if d in changes]
-        if not changed:
-            continue
-        missing = [d for d in gsi.dependencies if env.get(d) is None]
-        if missing:
-            pronoun = "them" if len(missing) > 1 else "it"
-            raise ParameterValidationError(
-                f"{op_id}: updating {_quoted(changed)} affects index '{gsi.index_name}' "
-                f"(also depends on {_quoted(missing)}); provide {pronoun}, or use "
-                "read-modify-write."
-            )
-        affected.append((gsi, env))
-    return affected
-
-
-def _quoted(names: list[str]) -> str:
-    return ", ".join(f"'{n}'" for n in names)
+    return _finish(request, command, params, return_values, op_id)
 
 
 def update_request(
@@ -423,26 +358,18 @@ def update_request(
         parts.append(f"#c{i} = :c{i}")
         names[f"#c{i}"] = field
         values[f":c{i}"] = av
-    for n, (gsi, env) in enumerate(affected_gsis(entity, changes, params, op_id)):
-        for suffix, template in (("pk", gsi.pk), ("sk", gsi.sk)):
-            if template is None:
-                continue
-            attr = f"{gsi.index_name}{suffix.upper()}"
-            parts.append(f"#gsi{n}{suffix} = :gsi{n}{suffix}")
-            names[f"#gsi{n}{suffix}"] = attr
-            values[f":gsi{n}{suffix}"] = _derived_key(
-                entity, attr, resolve(template, env, op_id), op_id
-            )
+    keys = entity_keys(entity) if entity is not None else None
+    for n, attr, value in keys.rederive(changes, params, None, op_id) if keys else ():
+        alias = f"gsi{n}"
+        parts.append(f"#{alias} = :{alias}")
+        names[f"#{alias}"] = attr
+        values[f":{alias}"] = _derived_key(keys, attr, value, op_id)
     request: dict[str, Any] = {"TableName": table, "Key": key_map(command.key, params, op_id)}
     if parts:
         request["UpdateExpression"] = "SET " + ", ".join(parts)
         request["ExpressionAttributeNames"] = names
         request["ExpressionAttributeValues"] = values
-    apply_condition(request, command.condition, params, op_id)
-    if return_values is not None:
-        request["ReturnValues"] = return_values
-    check_item_size(op_id, request)
-    return request
+    return _finish(request, command, params, return_values, op_id)
 
 
 def delete_request(
@@ -455,11 +382,7 @@ def delete_request(
 ) -> dict[str, Any]:
     """``delete_item`` kwargs (section 10.4)."""
     request: dict[str, Any] = {"TableName": table, "Key": key_map(command.key, params, op_id)}
-    apply_condition(request, command.condition, params, op_id)
-    if return_values is not None:
-        request["ReturnValues"] = return_values
-    check_item_size(op_id, request)
-    return request
+    return _finish(request, command, params, return_values, op_id)
 
 
 def display(value: Value, env: Env, op_id: str) -> Any:

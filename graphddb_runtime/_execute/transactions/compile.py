@@ -28,7 +28,6 @@ from ..._values.codec import serialize
 from ..._values.templates import Template
 from ...errors import ParameterValidationError
 from ...spec.plans import EntityPlan, Literal, TransactionItemPlan, Value
-from .derive import Regsi
 from .source import Source
 from .values import HELPERS, Slot, Val, ValueCompiler
 
@@ -49,7 +48,7 @@ class ItemBuilder(Protocol):
     table: str
     key_attributes: tuple[str, ...]
     constant: bool
-    regsi: Regsi
+    rederives: bool
     adds: list[tuple[str, Value, Any]]
     formats: Mapping[str, str]
 
@@ -81,7 +80,7 @@ class _ItemCompiler(ValueCompiler):
         item = self.item
         #: Built by the interpreted builder: maintain writes and GSI re-derivation.
         self.interpreted = item.type == "Update" and (
-            item.maintain is not None or bool(builder.regsi.affected)
+            item.maintain is not None or builder.rederives
         )
         self.constant = builder.constant and self.loop
         #: field -> the local holding its last value that passed the format check: a value
@@ -243,12 +242,15 @@ class _ItemCompiler(ValueCompiler):
                     lookups[name] = record.get(name) or self._environment(name)
         keys: dict[str, Slot] = {}
         for attr, template in base:
-            missing = self.underivable(attr, entity.name, template.text)
-            keys[attr] = self.key_av(attr, self._resolve(template, lookups, missing))
+            for name in template.names:
+                args = ", ".join(map(src.const, (attr, entity.name, template.text, name)))
+                self.not_none(lookups[name], f"_underivable(_op, {args})")
+                lookups[name] = _checked(lookups[name])
+            keys[attr] = self.key_av(attr, self._resolve(template, lookups))
         done = 0
         while not collide and done < len(gsis) and self._bound(gsis[done], lookups):
             for attr, template in gsis[done]:
-                keys[attr] = self.key_av(attr, self._resolve(template, lookups, None))
+                keys[attr] = self.key_av(attr, self._resolve(template, lookups))
             done += 1
         src.emit(f"item = {self.literal(slots if collide else {**slots, **keys})}")
         if collide:
@@ -261,28 +263,18 @@ class _ItemCompiler(ValueCompiler):
         return {} if collide else {**slots, **keys}
 
     def _late_gsi(self, present: list[tuple[str, Template]], lookups: dict[str, Val]) -> None:
-        """A GSI that may be unbound: resolved part by part while every part so far is bound,
-        assigned when complete.
-
-        Each part is checked after the previous parts were converted, as the interpreted
-        resolver does; the checks are a flat sequence of ``if ok:`` blocks (a nested ``if``
-        per placeholder would exceed CPython's indentation limit on long templates).
-        """
+        """A GSI that may be unbound: every placeholder checked, then, when all are bound, the
+        keys resolved and assigned (``_bind.keys.EntityKeys.derive``)."""
         src = self.src
-        depth = src.depth
-        ok = src.local("ok")
-
-        def skip(val: Val, name: str) -> None:
-            src.emit(f"{ok} = {val.expr} is not None")
-            src.depth = depth
-            src.emit(f"if {ok}:")
-            src.depth = depth + 1
-
-        values = [(attr, self._resolve(t, lookups, skip)) for attr, t in present]
-        avs = [(attr, self.key_av(attr, val).av) for attr, val in values]
-        for attr, av in avs:
-            src.emit(f"item[{src.const(attr)}] = {av}")
-        src.depth = depth
+        names = dict.fromkeys(n for _, t in present for n in t.names)
+        nullable = [lookups[n].expr for n in names if lookups[n].nullable]
+        bound = {**lookups, **{n: _checked(lookups[n]) for n in names}}
+        condition = " and ".join(f"{x} is not None" for x in nullable)
+        with src.block(f"if {condition}:") if nullable else nullcontext():
+            values = [(attr, self._resolve(t, bound)) for attr, t in present]
+            avs = [(attr, self.key_av(attr, val).av) for attr, val in values]
+            for attr, av in avs:
+                src.emit(f"item[{src.const(attr)}] = {av}")
 
     def _bound(self, present: list[tuple[str, Template]], lookups: dict[str, Val]) -> bool:
         return all(not lookups[n].nullable for _, t in present for n in t.names)
@@ -299,22 +291,16 @@ class _ItemCompiler(ValueCompiler):
         self.src.emit(f"{local} = {first} if {first} is not None else {then}")
         return Val(local, nullable=True)
 
-    def _resolve(
-        self,
-        template: Template,
-        lookups: dict[str, Val],
-        missing: Callable[[Val, str], None] | None,
-    ) -> Val:
-        """``_txderive.Resolver.resolve``: typed for a whole placeholder, else text."""
-        assert missing is not None or not any(lookups[n].nullable for n in template.names)
+    def _resolve(self, template: Template, lookups: dict[str, Val]) -> Val:
+        """``_bind.keys.Key.render`` of names known to be bound: typed for a whole
+        placeholder, else text."""
+        assert not any(lookups[n].nullable for n in template.names)
         if not template.names:
             return Val(self.src.const(template.text), True, bool(template.text), const=True)
         if template.whole:
             val = lookups[template.names[0]]
-            if val.nullable and missing is not None:
-                missing(val, template.names[0])
             return Val(val.expr, val.is_str, val.nonempty)
-        return self.render(template, lookups.__getitem__, missing)
+        return self.render(template, lookups.__getitem__)
 
     def _body(self, what: str, local: str, values: dict[str, Slot]) -> str:
         """``{TableName, Item|Key, [names], [values], [ConditionExpression]}``."""
@@ -430,6 +416,11 @@ class _ItemCompiler(ValueCompiler):
         src.emit(f"{number_local} = _delta({args})")
         src.emit(f"{a} = _serialize({number_local}, op_id=_op)")
         return number_local, Slot(a, None, False)
+
+
+def _checked(val: Val) -> Val:
+    """``val`` once it is known not to be None."""
+    return Val(val.expr, val.is_str, val.nonempty)
 
 
 def _bind(src: Source, slot: Slot) -> str:

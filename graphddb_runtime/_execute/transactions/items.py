@@ -23,6 +23,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from ..._bind.getters import Element, Getter, Params, getter, maintain_source, text_getter
+from ..._bind.keys import entity_keys
 from ..._bind.requests import param_of
 from ..._dataclass import dataclass, field
 from ..._values.codec import serialize
@@ -40,7 +41,7 @@ from ...spec.plans import (
     thaw,
 )
 from ..batch import canonical
-from .derive import AV, Keys, Regsi, key_av, key_names
+from .derive import AV, key_av, key_names
 
 if TYPE_CHECKING:
     from ..engine import Engine
@@ -206,16 +207,21 @@ class _Builder:
         self.fields = [
             (name, getter(v, op_id), keyed and name in self.key_attributes) for name, v in item.item
         ]
-        self.keys = Keys(entity, op_id) if entity is not None and entity.pk and not keyed else None
+        keys = entity_keys(entity) if entity is not None else None
+        #: The keys a Put derives (section 10.2).
+        self.keys = keys if entity is not None and entity.pk is not None and not keyed else None
         self.key = [(attr, getter(v, op_id)) for attr, v in item.key]
         self.changes = [(name, getter(v, op_id)) for name, v in item.changes]
         #: The parameter each written field is exactly, for format errors (``param_of``).
         self.sources = {name: param_of(v) for name, v in (*item.item, *item.changes)}
-        self.regsi = Regsi(entity, tuple(name for name, _ in item.changes), op_id)
+        #: Re-derives GSI keys the Update's changes affect (section 10.3).
+        changed = tuple(name for name, _ in item.changes)
+        self.regsi = keys if keys is not None and keys.affected(changed) else None
+        self.rederives = self.regsi is not None
         self.adds = [(name, v, getter(v, op_id)) for name, v in item.add]
         self.condition = _condition(item.condition, op_id)
         # Re-derived GSI keys may read element fields by bare name (section 25.3).
-        self.constant = _reads_no_element(item) and not self.regsi.affected
+        self.constant = _reads_no_element(item) and not self.rederives
 
     def holds(self, params: Params, element: Element) -> bool:
         """Section 25.2: both sides by text resolution, compared as text."""
@@ -296,7 +302,8 @@ class _Builder:
             else:
                 body_item[name] = serialize(value, op_id=op_id)
         if self.keys is not None:
-            body_item.update(self.keys.derive(record, params, element))
+            for attr, value in self.keys.derive(record, params, element, op_id):
+                body_item[attr] = key_av(value, op_id, attr)
         body: dict[str, Any] = {"TableName": self.table, "Item": body_item}
         self._apply_condition(body, params, element)
         return body_item, body
@@ -321,7 +328,9 @@ class _Builder:
             set_parts.append(f"#c{i} = :c{i}")
             names[f"#c{i}"], values[f":c{i}"] = name, av
             actions.sets.append((name, av))
-        for alias, attr, av in self.regsi.sets(changes, params, element):
+        regsi = self.regsi
+        for alias, attr, value in regsi.rederive(changes, params, element, op_id) if regsi else ():
+            av = key_av(value, op_id, attr)
             set_parts.append(f"#gsi{alias} = :gsi{alias}")
             names[f"#gsi{alias}"], values[f":gsi{alias}"] = attr, av
             actions.sets.append((attr, av))

@@ -18,11 +18,12 @@ from collections.abc import Callable
 from typing import Any
 
 from ..._bind.getters import param_unbound
+from ..._bind.keys import underivable
 from ..._values.codec import serialize
 from ..._values.templates import Template, text, unbound
 from ...spec.plans import ConditionPlan, Literal, ParamRef, Value, thaw
 from ..batch import canonical
-from .derive import key_av, underivable
+from .derive import key_av
 from .source import Source
 
 __all__ = ["HELPERS", "Slot", "Val", "ValueCompiler"]
@@ -148,7 +149,7 @@ class ValueCompiler:
             t, name = src.const(value, "_t"), src.const(value.names[0])
             self.not_none(val, f"_unbound(_op, {t}, {name})")
             return Val(val.expr, val.is_str)
-        return self.render(value, self.lookup, None)
+        return self.render(value, self.lookup)
 
     def text_of(self, template: Template) -> Val:
         """Text resolution: a whole placeholder is rendered too (``when``, section 25.2)."""
@@ -181,26 +182,16 @@ class ValueCompiler:
             self.texts[expr] = local
         return local
 
-    def render(
-        self,
-        template: Template,
-        find: Callable[[str], Val],
-        missing: Callable[[Val, str], None] | None,
-    ) -> Val:
-        """A mixed template's text: each part looked up, checked, converted, in order.
-
-        ``missing(val, name)`` handles an unbound part (default: ``UnboundParameterError``).
-        """
+    def render(self, template: Template, find: Callable[[str], Val]) -> Val:
+        """A mixed template's text: each part looked up, checked (``UnboundParameterError``),
+        converted, in order."""
         src = self.src
         t = src.const(template, "_t")
         pieces = [src.const(template.literals[0])] if template.literals[0] else []
         for name, tail in zip(template.names, template.literals[1:], strict=True):
             val = find(name)
             if val.nullable:
-                if missing is None:
-                    self.not_none(val, f"_unbound(_op, {t}, {src.const(name)})")
-                else:
-                    missing(val, name)
+                self.not_none(val, f"_unbound(_op, {t}, {src.const(name)})")
             pieces.append(val.expr if val.is_str else self.as_text(val.expr, template))
             if tail:
                 pieces.append(src.const(tail))
@@ -218,34 +209,13 @@ class ValueCompiler:
                 self.texts[expression] = local
         return Val(local, True, any(template.literals))
 
-    def underivable(self, attr: str, entity: str, template: str) -> Callable[[Val, str], None]:
-        """``missing`` for a base key: the section 10.2 error."""
-        src = self.src
-
-        def missing(val: Val, name: str) -> None:
-            args = f"{src.const(attr)}, {src.const(entity)}, {src.const(template)}"
-            self.not_none(val, f"_underivable(_op, {args}, {src.const(name)})")
-
-        return missing
-
     # --- AttributeValues (section 1.4) --------------------------------------------------------
 
     def av(self, val: Val) -> Slot:
         """``serialize``: ``S`` for a str, else the general encoding."""
-        src = self.src
         if val.is_str:
             return Slot(f'{{"S": {val.expr}}}', val.expr, True)
-        a = src.local("a")
-        if val.const:
-            src.emit(f"{a} = _serialize({val.expr}, op_id=_op)")
-            return Slot(a, None, False)
-        with src.block(f"if type({val.expr}) is str:"):
-            src.emit(f'{a} = {{"S": {val.expr}}}')
-        with src.block("else:"):
-            src.emit(f"{a} = _serialize({val.expr}, op_id=_op)")
-            src.emit("exact = False")
-        self.dynamic = True
-        return Slot(a, val.expr, False)
+        return self._encoded(val, f"type({val.expr}) is str", f"_serialize({val.expr}, op_id=_op)")
 
     def key_av(self, attr: str, val: Val) -> Slot:
         """``key_av``: ``S`` for a non-empty str, else ``serialize_key`` (which may raise)."""
@@ -253,20 +223,28 @@ class ValueCompiler:
         x = val.expr
         if val.is_str and val.nonempty:
             return Slot(f'{{"S": {x}}}', x, True)
+        slow = f"_key_av({x}, _op, {src.const(attr)})"
+        if val.is_str and not val.const:
+            a = src.local("a")
+            src.emit(f'{a} = {{"S": {x}}} if {x} else {slow}')
+            return Slot(a, x, True)
+        return self._encoded(val, f"type({x}) is str and {x}", slow)
+
+    def _encoded(self, val: Val, fast: str, slow: str) -> Slot:
+        """``{"S": val}`` when ``fast`` holds, else ``slow`` (which may raise; the request size is
+        then left to the pre-flight); a constant always takes ``slow`` (once)."""
+        src = self.src
         a = src.local("a")
         if val.const:  # an empty text or a non-text literal
-            src.emit(f"{a} = _key_av({x}, _op, {src.const(attr)})")
+            src.emit(f"{a} = {slow}")
             return Slot(a, None, False)
-        if val.is_str:
-            src.emit(f'{a} = {{"S": {x}}} if {x} else _key_av({x}, _op, {src.const(attr)})')
-            return Slot(a, x, True)
-        with src.block(f"if type({x}) is str and {x}:"):
-            src.emit(f'{a} = {{"S": {x}}}')
+        with src.block(f"if {fast}:"):
+            src.emit(f'{a} = {{"S": {val.expr}}}')
         with src.block("else:"):
-            src.emit(f"{a} = _key_av({x}, _op, {src.const(attr)})")
+            src.emit(f"{a} = {slow}")
             src.emit("exact = False")
         self.dynamic = True
-        return Slot(a, x, False)
+        return Slot(a, val.expr, False)
 
     def literal(self, slots: dict[str, Slot]) -> str:
         """A dict display of attribute -> AV, in order."""
