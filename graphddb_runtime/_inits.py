@@ -39,26 +39,18 @@ def _2(self, engine, plan, query, op_id):
 
 
 # graphddb_runtime._execute.engine.Engine
-def _3(self, *, catalog, sender, limits, tables, cursor_secret, sleep, compiled):
+def _3(self, *, catalog, sender, limits, tables, cursor_secret, sleep, cache):
     _setattr(self, 'catalog', catalog)
     _setattr(self, 'sender', sender)
     _setattr(self, 'limits', limits)
     _setattr(self, 'tables', tables)
     _setattr(self, 'cursor_secret', cursor_secret)
     _setattr(self, 'sleep', sleep)
-    _setattr(self, 'compiled', _f_compiled() if compiled is _FACTORY else compiled)
-
-
-# graphddb_runtime._execute.hooks.transactions._Op
-def _4(self, builder, element, index, ctx):
-    self.builder = builder
-    self.element = element
-    self.index = index
-    self.ctx = ctx
+    _setattr(self, 'cache', _f_cache() if cache is _FACTORY else cache)
 
 
 # graphddb_runtime._execute.reads.ReadOptions
-def _5(self, *, cursor, limit, order, consistent, numbers, context, datetimes):
+def _4(self, *, cursor, limit, order, consistent, numbers, context, datetimes):
     _setattr(self, 'cursor', cursor)
     _setattr(self, 'limit', limit)
     _setattr(self, 'order', order)
@@ -69,7 +61,7 @@ def _5(self, *, cursor, limit, order, consistent, numbers, context, datetimes):
 
 
 # graphddb_runtime._execute.reads._Call
-def _6(self, engine, plan, params, opts, start_key, hooks, context):
+def _5(self, engine, plan, params, opts, start_key, hooks, context):
     _setattr(self, 'engine', engine)
     _setattr(self, 'plan', plan)
     _setattr(self, 'params', params)
@@ -80,7 +72,7 @@ def _6(self, engine, plan, params, opts, start_key, hooks, context):
 
 
 # graphddb_runtime._execute.transactions.items.Actions
-def _7(self, sets, adds, condition, collection):
+def _6(self, sets, adds, condition, collection):
     self.sets = _f_sets() if sets is _FACTORY else sets
     self.adds = _f_adds() if adds is _FACTORY else adds
     self.condition = condition
@@ -88,7 +80,7 @@ def _7(self, sets, adds, condition, collection):
 
 
 # graphddb_runtime._execute.transactions.items.Built
-def _8(self, type, body, target, origin, actions, copies, size):
+def _7(self, type, body, target, origin, actions, copies, size):
     self.type = type
     self.body = body
     self.target = target
@@ -96,6 +88,14 @@ def _8(self, type, body, target, origin, actions, copies, size):
     self.actions = actions
     self.copies = copies
     self.size = size
+
+
+# graphddb_runtime._execute.transactions.rewrite._Op
+def _8(self, builder, element, index, ctx):
+    self.builder = builder
+    self.element = element
+    self.index = index
+    self.ctx = ctx
 
 
 # graphddb_runtime._values.templates.Template
@@ -144,13 +144,16 @@ def _12(self, *, max_operations, max_items, max_depth, max_batch_get_items, max_
 
 
 # graphddb_runtime.middleware.MiddlewareRuntime
-def _13(self, before, after_fetch, on_error, op_before, op_after_fetch, op_on_error):
+def _13(self, before, after_fetch, on_error, op_before, op_after_fetch, op_on_error, request, op):
     _setattr(self, 'before', before)
     _setattr(self, 'after_fetch', after_fetch)
     _setattr(self, 'on_error', on_error)
     _setattr(self, 'op_before', op_before)
     _setattr(self, 'op_after_fetch', op_after_fetch)
     _setattr(self, 'op_on_error', op_on_error)
+    _setattr(self, 'request', request)
+    _setattr(self, 'op', op)
+    self.__post_init__()
 
 
 # graphddb_runtime.middleware.PersistCtx
@@ -192,13 +195,16 @@ def _17(self, *, kind, model, context, input, state, transaction):
 
 
 # graphddb_runtime.middleware.WriteRuntime
-def _18(self, before, after, on_error, persist_before, persist_after, persist_on_error):
+def _18(self, before, after, on_error, persist_before, persist_after, persist_on_error, logical, persist):
     _setattr(self, 'before', before)
     _setattr(self, 'after', after)
     _setattr(self, 'on_error', on_error)
     _setattr(self, 'persist_before', persist_before)
     _setattr(self, 'persist_after', persist_after)
     _setattr(self, 'persist_on_error', persist_on_error)
+    _setattr(self, 'logical', logical)
+    _setattr(self, 'persist', persist)
+    self.__post_init__()
 
 
 # graphddb_runtime.spec.LoadedSpec
@@ -532,22 +538,22 @@ INITS: dict[str, tuple[str, Any]] = {
     'graphddb_runtime._execute.batch.Batching': ('298ef1f664b1a057', _0),
     'graphddb_runtime._execute.contracts.reads.MethodOptions': ('d7c823bf1d9a8dbc', _1),
     'graphddb_runtime._execute.contracts.reads._Single': ('7b59b4aa367bc1fa', _2),
-    'graphddb_runtime._execute.engine.Engine': ('ca25975747b70306', _3),
-    'graphddb_runtime._execute.hooks.transactions._Op': ('5bb0e595402410de', _4),
-    'graphddb_runtime._execute.reads.ReadOptions': ('2e087ddb10064d74', _5),
-    'graphddb_runtime._execute.reads._Call': ('dbec5a27b665a0ef', _6),
-    'graphddb_runtime._execute.transactions.items.Actions': ('3c344e6151ec3b1b', _7),
-    'graphddb_runtime._execute.transactions.items.Built': ('15f6d69700bcbd7a', _8),
+    'graphddb_runtime._execute.engine.Engine': ('7f14a4817ce6d9a9', _3),
+    'graphddb_runtime._execute.reads.ReadOptions': ('2e087ddb10064d74', _4),
+    'graphddb_runtime._execute.reads._Call': ('dbec5a27b665a0ef', _5),
+    'graphddb_runtime._execute.transactions.items.Actions': ('3c344e6151ec3b1b', _6),
+    'graphddb_runtime._execute.transactions.items.Built': ('15f6d69700bcbd7a', _7),
+    'graphddb_runtime._execute.transactions.rewrite._Op': ('5bb0e595402410de', _8),
     'graphddb_runtime._values.templates.Template': ('5a2a22a2d5a37925', _9),
     'graphddb_runtime.errors.CancellationReason': ('b22ea1558c5b05ea', _10),
     'graphddb_runtime.errors.SpecIssue': ('87b786b07f150ae4', _11),
     'graphddb_runtime.limits.RuntimeLimits': ('5fdf9115472b8f20', _12),
-    'graphddb_runtime.middleware.MiddlewareRuntime': ('dbcae71faa899138', _13),
+    'graphddb_runtime.middleware.MiddlewareRuntime': ('49bce0aa859cd2ec', _13),
     'graphddb_runtime.middleware.PersistCtx': ('358f768081251dff', _14),
     'graphddb_runtime.middleware.ReadOpCtx': ('7ec030cb4f9f8eec', _15),
     'graphddb_runtime.middleware.ReadRequestCtx': ('65ad8fd86d40a460', _16),
     'graphddb_runtime.middleware.WriteCtx': ('f06ba8e4b20a48e3', _17),
-    'graphddb_runtime.middleware.WriteRuntime': ('59046b090fea9570', _18),
+    'graphddb_runtime.middleware.WriteRuntime': ('bdd2adcb638d8ce9', _18),
     'graphddb_runtime.spec.LoadedSpec': ('20b4dbe136b17f3b', _19),
     'graphddb_runtime.spec._context.EntityInfo': ('039a6c703e4e3fed', _20),
     'graphddb_runtime.spec._context.GsiInfo': ('1f271f9318482bd8', _21),

@@ -15,8 +15,8 @@ exception is re-raised unchanged.
 
 Each call takes one snapshot of the registry (:meth:`MiddlewareRegistry.snapshot`) and resolves
 it into :class:`MiddlewareRuntime` (read hooks) and :class:`WriteRuntime` (write hooks), so the
-hook lists are looked up once per call; with no middleware both are ``None`` and the executors
-skip the hook machinery entirely.
+hook lists are looked up once per call. Executors always run those lists; with no middleware they
+get the shared empty instances, and a level whose lists are all empty builds no context.
 """
 
 from __future__ import annotations
@@ -132,56 +132,98 @@ def declined(value: Any) -> bool:
 # --- resolved hook sets (one per call) ----------------------------------------------------------
 
 
+def _resolve(middlewares: Sequence[Any], levels: Levels) -> dict[str, Any]:
+    """Each level's hooks, by field name, FIFO or LIFO as the level says."""
+    return {name: hooks_at(middlewares, *path, lifo=lifo) for name, path, lifo in levels}
+
+
 @dataclass(frozen=True, slots=True)
 class MiddlewareRuntime:
-    """The read hooks (R1 to R5) of one snapshot, ordered once."""
+    """The read hooks (R1 to R5) of one snapshot, ordered once (possibly all empty).
 
-    before: tuple[Hook, ...]  # R1, FIFO
-    after_fetch: tuple[Hook, ...]  # R4, LIFO
-    on_error: tuple[Hook, ...]  # R5 request level, LIFO
-    op_before: tuple[Hook, ...]  # R2, FIFO
-    op_after_fetch: tuple[Hook, ...]  # R3, LIFO
-    op_on_error: tuple[Hook, ...]  # R5 op level, LIFO
+    ``request`` is true when R1, R4 or the request-level R5 has a hook, ``op`` when R2, R3 or
+    the op-level R5 has one (both computed): a level without hooks costs its executor nothing.
+    """
+
+    before: tuple[Hook, ...] = ()  # R1, FIFO
+    after_fetch: tuple[Hook, ...] = ()  # R4, LIFO
+    on_error: tuple[Hook, ...] = ()  # R5 request level, LIFO
+    op_before: tuple[Hook, ...] = ()  # R2, FIFO
+    op_after_fetch: tuple[Hook, ...] = ()  # R3, LIFO
+    op_on_error: tuple[Hook, ...] = ()  # R5 op level, LIFO
+    request: bool = False
+    op: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "request", bool(self.before or self.after_fetch or self.on_error))
+        object.__setattr__(
+            self, "op", bool(self.op_before or self.op_after_fetch or self.op_on_error)
+        )
 
     @classmethod
-    def of(cls, middlewares: Sequence[Any]) -> MiddlewareRuntime | None:
-        """The read hooks of ``middlewares``; ``None`` when there is no middleware at all."""
+    def of(cls, middlewares: Sequence[Any]) -> MiddlewareRuntime:
+        """The read hooks of ``middlewares``; the shared empty instance when there are none."""
         if not middlewares:
-            return None
-        return cls(
-            before=hooks_at(middlewares, "read", "before"),
-            after_fetch=hooks_at(middlewares, "read", "afterFetch", lifo=True),
-            on_error=hooks_at(middlewares, "read", "onError", lifo=True),
-            op_before=hooks_at(middlewares, "read", "op", "before"),
-            op_after_fetch=hooks_at(middlewares, "read", "op", "afterFetch", lifo=True),
-            op_on_error=hooks_at(middlewares, "read", "op", "onError", lifo=True),
-        )
+            return NO_READ_HOOKS
+        return cls(**_resolve(middlewares, _READ_LEVELS))
 
 
 @dataclass(frozen=True, slots=True)
 class WriteRuntime:
-    """The write hooks (W1 to W5) of one snapshot, ordered once."""
+    """The write hooks (W1 to W5) of one snapshot, ordered once (possibly all empty).
 
-    before: tuple[Hook, ...]  # W1, FIFO
-    after: tuple[Hook, ...]  # W2, LIFO
-    on_error: tuple[Hook, ...]  # W5 logical level, LIFO
-    persist_before: tuple[Hook, ...]  # W3, FIFO
-    persist_after: tuple[Hook, ...]  # W4, LIFO
-    persist_on_error: tuple[Hook, ...]  # W5 persist level, LIFO
+    ``logical`` is true when W1, W2 or the logical W5 has a hook, ``persist`` when W3, W4 or
+    the persist-level W5 has one (both computed): a level without hooks costs its executor
+    nothing.
+    """
+
+    before: tuple[Hook, ...] = ()  # W1, FIFO
+    after: tuple[Hook, ...] = ()  # W2, LIFO
+    on_error: tuple[Hook, ...] = ()  # W5 logical level, LIFO
+    persist_before: tuple[Hook, ...] = ()  # W3, FIFO
+    persist_after: tuple[Hook, ...] = ()  # W4, LIFO
+    persist_on_error: tuple[Hook, ...] = ()  # W5 persist level, LIFO
+    logical: bool = False
+    persist: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "logical", bool(self.before or self.after or self.on_error))
+        object.__setattr__(
+            self,
+            "persist",
+            bool(self.persist_before or self.persist_after or self.persist_on_error),
+        )
 
     @classmethod
-    def of(cls, middlewares: Sequence[Any]) -> WriteRuntime | None:
-        """The write hooks of ``middlewares``; ``None`` when there is no middleware at all."""
+    def of(cls, middlewares: Sequence[Any]) -> WriteRuntime:
+        """The write hooks of ``middlewares``; the shared empty instance when there are none."""
         if not middlewares:
-            return None
-        return cls(
-            before=hooks_at(middlewares, "write", "before"),
-            after=hooks_at(middlewares, "write", "after", lifo=True),
-            on_error=hooks_at(middlewares, "write", "onError", lifo=True),
-            persist_before=hooks_at(middlewares, "write", "persist", "before"),
-            persist_after=hooks_at(middlewares, "write", "persist", "after", lifo=True),
-            persist_on_error=hooks_at(middlewares, "write", "persist", "onError", lifo=True),
-        )
+            return NO_WRITE_HOOKS
+        return cls(**_resolve(middlewares, _WRITE_LEVELS))
+
+
+Levels = tuple[tuple[str, tuple[str, ...], bool], ...]
+#: Field -> (path in the middleware tree, LIFO): the order of section 36.
+_READ_LEVELS: Levels = (
+    ("before", ("read", "before"), False),
+    ("after_fetch", ("read", "afterFetch"), True),
+    ("on_error", ("read", "onError"), True),
+    ("op_before", ("read", "op", "before"), False),
+    ("op_after_fetch", ("read", "op", "afterFetch"), True),
+    ("op_on_error", ("read", "op", "onError"), True),
+)
+_WRITE_LEVELS: Levels = (
+    ("before", ("write", "before"), False),
+    ("after", ("write", "after"), True),
+    ("on_error", ("write", "onError"), True),
+    ("persist_before", ("write", "persist", "before"), False),
+    ("persist_after", ("write", "persist", "after"), True),
+    ("persist_on_error", ("write", "persist", "onError"), True),
+)
+
+#: The hooks of a call with no middleware: every list empty (shared, never mutated).
+NO_READ_HOOKS: Final = MiddlewareRuntime()
+NO_WRITE_HOOKS: Final = WriteRuntime()
 
 
 # --- contexts (section 37) ----------------------------------------------------------------------

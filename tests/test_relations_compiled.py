@@ -255,18 +255,21 @@ def test_ops_with_date_formats_use_the_generic_decoder() -> None:
 # --- caching ------------------------------------------------------------------------------------
 
 
-def test_legs_are_compiled_once_per_runtime_under_a_tuple_key() -> None:
+def test_legs_are_compiled_once_per_runtime_per_plan() -> None:
     rt = _runtime(_fake())
     assert rt.execute_query(QID, {"userId": "alice"}) == ACCESS
     engine = rt._engine
-    plan, legs = engine.compiled[("relations", QID)]
-    assert plan is engine.catalog.queries[QID]
+    plan = engine.catalog.queries[QID]
+    legs = compiled_legs(engine, plan)  # the legs the call compiled
     assert sorted(legs) == [1, 2, 3]
     assert rt.execute_query(QID, {"userId": "alice"}) == ACCESS
-    assert engine.compiled[("relations", QID)][1] is legs
+    assert compiled_legs(engine, plan) is legs
     # Another plan object under the same id is compiled for itself.
     other = dataclasses.replace(plan)
     assert compiled_legs(engine, other) is not legs
+    assert compiled_legs(engine, other) is compiled_legs(engine, other)
+    # Another runtime compiles its own.
+    assert compiled_legs(_runtime(_fake())._engine, plan) is not legs
 
 
 # --- the stage: error precedence and the in-flight bound ---------------------------------------

@@ -137,7 +137,7 @@ def batch_get(
                 with batching.gate:
                     if stop[0]:
                         return found, pending, None
-                    response = sender.batch_get_item(operation_id, build(pending))
+                    response = sender.send(operation_id, "BatchGetItem", build(pending))
             except OperationExecutionError as error:
                 stop[0] = True
                 return found, pending, error
@@ -263,8 +263,8 @@ def batch_write(
                 with batching.gate:
                     if stop[0]:
                         return pending, [], None
-                    response = sender.batch_write_item(
-                        operation_id, {"RequestItems": {table: pending}}
+                    response = sender.send(
+                        operation_id, "BatchWriteItem", {"RequestItems": {table: pending}}
                     )
             except OperationExecutionError as error:
                 stop[0] = True

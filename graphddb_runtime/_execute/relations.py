@@ -19,7 +19,8 @@ except a BatchGetItem with several chunks (up to ``batch_concurrency``). When th
 exceed ``concurrency`` together, no gate is needed; otherwise every client call of the stage
 runs inside one ``BoundedSemaphore(concurrency)``.
 
-Requests are built and responses decoded by legs compiled once per runtime (``_relplan``).
+Requests are built and responses decoded by legs compiled once per runtime (``legs``); every
+fetch goes through the shared page fetcher (``fetch``), hooks included.
 """
 
 from __future__ import annotations
@@ -29,20 +30,21 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
-from .._bind.requests import batch_get_request
 from ..concurrency import map_with_concurrency
 from ..spec.plans import QueryPlan, ReadOpPlan
-from .batch import Batching, batch_get
-from .legs import ConnectionLeg, SingleLeg, compiled_legs, read_page
+from .batch import Batching
+from .fetch import batch_read, fetch_page
+from .legs import ConnectionLeg, SingleLeg, compiled_legs
 
 if TYPE_CHECKING:
     from ..middleware import MiddlewareRuntime
     from .engine import Engine
 
-__all__ = ["assemble", "parents_of", "read_page"]
+__all__ = ["assemble", "parents_of"]
 
 Parent = dict[str, Any]
 Task = Callable[[], Any]
+Gate = AbstractContextManager[Any]
 
 
 def parents_of(root: Any, tokens: Sequence[str]) -> list[Parent]:
@@ -79,16 +81,15 @@ def assemble(
     root: Any,
     *,
     consistent: bool,
-    hooks: MiddlewareRuntime | None = None,
-    context: dict[str, Any] | None = None,
+    hooks: MiddlewareRuntime,
+    context: dict[str, Any],
 ) -> None:
     """Run every relation stage of ``plan`` on the root result, writing into it in place.
 
-    With ``hooks``, every fetch (each per-parent Query, each BatchGetItem leg once) runs
-    through R2, R3 and the op-level R5 (section 38.1 step 4).
+    Every fetch (each per-parent Query, each BatchGetItem leg once) runs through the call's
+    R2, R3 and op-level R5 hooks, if any (section 38.1 step 4).
     """
     legs = compiled_legs(engine, plan)
-    hooked = None if hooks is None else _Hooked(hooks, context if context is not None else {})
     for stage in plan.stages:
         ops = [plan.operations[i] for i in stage]
         _run_stage(
@@ -99,7 +100,8 @@ def assemble(
             params=params,
             root=root,
             consistent=consistent,
-            hooked=hooked,
+            hooks=hooks,
+            context=context,
         )
 
 
@@ -134,7 +136,8 @@ def _run_stage(
     params: Mapping[str, Any],
     root: Any,
     consistent: bool,
-    hooked: _Hooked | None = None,
+    hooks: MiddlewareRuntime,
+    context: dict[str, Any],
 ) -> None:
     """One stage of one call: build every op's requests, run them in one fan-out, write."""
     qid, concurrency = plan.id, plan.concurrency
@@ -165,10 +168,15 @@ def _run_stage(
                 continue
             entry.slots.append(len(tasks))
             tasks.append(
-                _batch_task(engine, qid, leg, prepared=prepared, consistent=consistent, gate=gate)
-                if hooked is None
-                else hooked.batch_task(
-                    engine, qid, leg, prepared=prepared, consistent=consistent, gate=gate
+                _batch_task(
+                    engine,
+                    qid,
+                    leg,
+                    prepared=prepared,
+                    consistent=consistent,
+                    gate=gate,
+                    hooks=hooks,
+                    context=context,
                 )
             )
             continue
@@ -178,9 +186,7 @@ def _run_stage(
                 continue
             entry.slots.append(len(tasks))
             tasks.append(
-                _query_task(engine, qid, leg, request, gate)
-                if hooked is None
-                else hooked.query_task(engine, qid, leg, request, gate)
+                _query_task(engine, qid, leg, request, gate=gate, hooks=hooks, context=context)
             )
 
     # Every task belongs to an op below the one that failed to build (if any): a send failure
@@ -227,7 +233,7 @@ def _prepare(
 
 def _gate(
     engine: Engine, concurrency: int, built: list[tuple[_Entry, ConnectionLeg | SingleLeg, Any]]
-) -> AbstractContextManager[Any] | None:
+) -> Gate | None:
     """The stage's in-flight gate, or None when its tasks cannot exceed ``concurrency``.
 
     The fan-out runs at most ``concurrency`` tasks at once; each has one request in flight,
@@ -252,18 +258,29 @@ def _query_task(
     qid: str,
     leg: ConnectionLeg,
     request: dict[str, Any],
-    gate: AbstractContextManager[Any] | None,
+    *,
+    gate: Gate | None,
+    hooks: MiddlewareRuntime,
+    context: dict[str, Any],
 ) -> Task:
-    query, page = engine.sender.query, leg.page
-    if gate is None:
-        return lambda: page(query(qid, request))
+    op, scope, decode = leg.op, leg.scope, leg.decode
 
-    def gated() -> dict[str, Any]:
-        with gate:
-            response = query(qid, request)
-        return page(response)
+    def run() -> dict[str, Any]:
+        items, cursor = fetch_page(
+            engine,
+            op,
+            request,
+            op_id=qid,
+            limit=op.limit,
+            scope=scope,
+            hooks=hooks,
+            context=context,
+            decode=decode,
+            gate=gate,
+        )
+        return {"items": items, "cursor": cursor}
 
-    return gated
+    return run
 
 
 def _batch_task(
@@ -273,108 +290,27 @@ def _batch_task(
     *,
     prepared: tuple[list[tuple[Any, ...] | None], dict[tuple[Any, ...], dict[str, Any]]],
     consistent: bool,
-    gate: AbstractContextManager[Any] | None,
+    gate: Gate | None,
+    hooks: MiddlewareRuntime,
+    context: dict[str, Any],
 ) -> Task:
     identities, unique = prepared
-    op, table = leg.op, leg.table
     batching = Batching(engine.limits, engine.sleep, gate if gate is not None else nullcontext())
 
-    def build(keys: list[dict[str, Any]]) -> dict[str, Any]:
-        return batch_get_request(op, keys, table=table, consistent=consistent)
-
     def run() -> list[Any]:
-        raw = batch_get(
-            engine.sender,
-            qid,
-            table=table,
-            keys=list(unique.values()),
-            build=build,
+        found = batch_read(
+            engine,
+            leg.op,
+            list(unique.values()),
+            table=leg.table,
+            consistent=consistent,
+            op_id=qid,
             batching=batching,
+            decode=leg.decode,
+            identity=leg.identity,
+            hooks=hooks,
+            context=context,
         )
-        identity, decode = leg.identity, leg.decode
-        found = {identity(item): decode(item) for item in raw}
         return [None if ident is None else found.get(ident) for ident in identities]
 
     return run
-
-
-class _Hooked:
-    """Relation fetches through the op-level hooks (R2, R3, R5-op) of one call."""
-
-    __slots__ = ("context", "hooks")
-
-    def __init__(self, hooks: MiddlewareRuntime, context: dict[str, Any]) -> None:
-        self.hooks = hooks
-        self.context = context
-
-    def query_task(
-        self,
-        engine: Engine,
-        qid: str,
-        leg: ConnectionLeg,
-        request: dict[str, Any],
-        gate: AbstractContextManager[Any] | None,
-    ) -> Task:
-        from .fetch import fetch_page  # noqa: PLC0415 (only loaded with middleware)
-
-        op, hooks, context = leg.op, self.hooks, self.context
-
-        def run() -> dict[str, Any]:
-            with gate if gate is not None else nullcontext():
-                items, cursor = fetch_page(
-                    engine,
-                    op,
-                    request,
-                    op_id=qid,
-                    limit=op.limit,
-                    scope=leg.scope,
-                    hooks=hooks,
-                    context=context,
-                )
-            return {"items": items, "cursor": cursor}
-
-        return run
-
-    def batch_task(
-        self,
-        engine: Engine,
-        qid: str,
-        leg: SingleLeg,
-        *,
-        prepared: tuple[list[tuple[Any, ...] | None], dict[tuple[Any, ...], dict[str, Any]]],
-        consistent: bool,
-        gate: AbstractContextManager[Any] | None,
-    ) -> Task:
-        from .._values.codec import hydrate, serialize  # noqa: PLC0415
-        from .fetch import batch_with_hooks  # noqa: PLC0415
-
-        identities, unique = prepared
-        op, table = leg.op, leg.table
-        batching = Batching(
-            engine.limits, engine.sleep, gate if gate is not None else nullcontext()
-        )
-        entry = batch_get_request(op, [], table=table, consistent=consistent)["RequestItems"][table]
-        extra = {k: v for k, v in entry.items() if k != "Keys"}
-        attributes = [attr for attr, _ in op.key]
-
-        def run() -> list[Any]:
-            items = batch_with_hooks(
-                engine,
-                op,
-                table=table,
-                keys=list(unique.values()),
-                extra=extra,
-                op_id=qid,
-                batching=batching,
-                hooks=self.hooks,
-                context=self.context,
-            )
-            found: dict[tuple[Any, ...], Any] = {}
-            for item in items:
-                if isinstance(item, Mapping) and all(a in item for a in attributes):
-                    key = {a: serialize(item[a], op_id=qid) for a in attributes}
-                    hydrated = hydrate(item, op.projection, op.formats, op_id=qid, entity=op.entity)
-                    found.setdefault(leg.identity(key), hydrated)
-            return [None if ident is None else found.get(ident) for ident in identities]
-
-        return run

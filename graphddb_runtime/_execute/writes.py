@@ -1,4 +1,4 @@
-"""execute_command: one PutItem, UpdateItem or DeleteItem (docs/format.md sections 10 and 11)."""
+"""execute_command: one PutItem, UpdateItem or DeleteItem (docs/format.md sections 10, 11, 39)."""
 
 from __future__ import annotations
 
@@ -9,22 +9,16 @@ from .._bind.params import validate_params
 from .._bind.requests import delete_request, put_request, update_request
 from .._values.codec import native_numbers
 from ..errors import ParameterValidationError
-from ..middleware import WriteRuntime
+from ..middleware import NO_WRITE_HOOKS, WriteRuntime, declined, recover
 from ..spec.catalog import get_command
 from ..spec.plans import CommandPlan
-from .client import Sender
 from .engine import Engine
-from .hooks.writes import execute_with_hooks, returned
+from .hooks.writes import change, effective_request, returned, send_command, write_ctx
 from .options import COMMAND, common_options
 
 __all__ = ["build_command_request", "execute_command"]
 
 _RETURN_VALUES = ("ALL_NEW", "ALL_OLD", "UPDATED_NEW", "UPDATED_OLD")
-_SEND = {
-    "PutItem": Sender.put_item,
-    "UpdateItem": Sender.update_item,
-    "DeleteItem": Sender.delete_item,
-}
 
 
 def _options(
@@ -69,27 +63,42 @@ def execute_command(
     command_id: object,
     params: object,
     options: object,
-    hooks: WriteRuntime | None = None,
+    hooks: WriteRuntime = NO_WRITE_HOOKS,
 ) -> Any:
-    """Section 15.4; with middleware, section 39 (validation still runs first, unhooked)."""
+    """Section 15.4, with the hooks of section 39 at the levels that have any (validation runs
+    first, outside the hooks)."""
     plan = get_command(engine.catalog, command_id)
     validate_params(plan.id, params, plan.params)
     assert isinstance(params, Mapping)
     return_values, numbers, datetimes, context = _options(plan, options, engine)
-    if hooks is not None:
-        return execute_with_hooks(
-            engine,
-            plan,
-            params,
-            return_values=return_values,
-            numbers=numbers,
-            datetimes=datetimes,
-            context=context,
-            hooks=hooks,
+    ctx = write_ctx(engine, plan, params, context) if hooks.logical else None
+    try:
+        for hook in hooks.before:
+            hook(ctx)
+        if ctx is None:
+            effective, request = plan, build_command_request(engine, plan, params, return_values)
+        else:  # W1 may have rewritten the input and the kind
+            effective, request = effective_request(
+                engine, plan, ctx, return_values=return_values, hooks=hooks
+            )
+        response, sent = send_command(
+            engine, effective, request, ctx=ctx, context=context, hooks=hooks
         )
-    request = build_command_request(engine, plan, params, return_values)
-    response = _SEND[plan.type](engine.sender, plan.id, request)
-    if return_values is None or not response.get("Attributes"):
+        if hooks.after:
+            seen = change(effective, sent, response, return_values)
+            for hook in hooks.after:
+                hook(ctx, seen)
+    except Exception as error:
+        if ctx is None:
+            raise
+        value = recover(hooks.on_error, ctx, error)
+        if declined(value):
+            raise
+        return value if return_values is not None else None
+    if return_values is None or not isinstance(response, Mapping):
         return None
-    result = returned(engine, plan, response["Attributes"], request, datetimes)
+    raw = response.get("Attributes")
+    if not raw:
+        return None
+    result = returned(engine, plan, raw, request, datetimes)
     return native_numbers(result) if numbers == "native" else result

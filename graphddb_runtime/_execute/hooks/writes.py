@@ -1,6 +1,7 @@
-"""``execute_command`` with middleware: W1 to W5 around one write (docs/format.md section 39).
+"""The write hooks of ``execute_command``: W1 to W5 around one write (docs/format.md section 39).
 
-The flow of one call (validation has already run, outside the hooks):
+``writes.execute_command`` runs these steps for the levels that have hooks (validation has
+already run, outside the hooks):
 
 1. ``WriteCtx.input`` holds copies of the params; **W1** runs FIFO and may change the input and
    ``ctx.kind``;
@@ -21,35 +22,36 @@ from typing import TYPE_CHECKING, Any
 
 from ..._bind.params import validate_params
 from ..._bind.requests import delete_request, put_record, put_request, update_request
-from ..._values.codec import attributes, deserialize, deserialize_item, native_numbers
+from ..._values.codec import attributes, deserialize, deserialize_item
 from ...errors import GraphDDBError
 from ...middleware import PersistCtx, WriteCtx, WriteRuntime, declined, model_of, recover
-from ...spec.plans import CommandPlan, EntityPlan, Literal
-from ..client import Sender
+from ...spec.plans import CommandPlan, Literal
 
 if TYPE_CHECKING:
     from ..engine import Engine
 
-__all__ = ["KINDS", "execute_with_hooks", "persist", "returned", "send_item"]
+__all__ = [
+    "KINDS",
+    "change",
+    "effective_request",
+    "persist",
+    "returned",
+    "send_command",
+    "send_item",
+    "write_ctx",
+]
 
 #: Command type -> logical write kind (section 37).
 KINDS = {"PutItem": "put", "UpdateItem": "update", "DeleteItem": "delete"}
 _TYPES = {"put": "PutItem", "update": "UpdateItem", "delete": "DeleteItem"}
-_SENDERS = {"Put": Sender.put_item, "Update": Sender.update_item, "Delete": Sender.delete_item}
 _TRANSACT_KEY = {"PutItem": "Put", "UpdateItem": "Update", "DeleteItem": "Delete"}
+_OPERATIONS = {key: operation for operation, key in _TRANSACT_KEY.items()}
 
 
-def execute_with_hooks(
-    engine: Engine,
-    plan: CommandPlan,
-    params: Mapping[str, Any],
-    *,
-    return_values: str | None,
-    numbers: str,
-    context: Mapping[str, Any] | None,
-    hooks: WriteRuntime,
-    datetimes: str = "datetime",
-) -> Any:
+def write_ctx(
+    engine: Engine, plan: CommandPlan, params: Mapping[str, Any], context: Mapping[str, Any] | None
+) -> WriteCtx:
+    """The ``WriteCtx`` of one command: ``input`` holds copies of the params (section 39)."""
     entity = engine.catalog.entities.get(plan.entity) if plan.entity is not None else None
     kind = KINDS[plan.type]
     caller = dict(params)
@@ -59,35 +61,36 @@ def execute_with_hooks(
         start = {"params": caller, "key": dict(params), "changes": {}}
     else:
         start = {"params": caller, "key": dict(params)}
-    ctx = WriteCtx(kind=kind, model=model_of(entity), context=dict(context or {}), input=start)
-    try:
-        for hook in hooks.before:
-            hook(ctx)
-        effective, request = _effective_request(
-            engine, plan, entity, ctx, return_values=return_values, hooks=hooks
-        )
-        pctx = PersistCtx(
-            items=[{_TRANSACT_KEY[effective.type]: request}],
-            origins=({"model": ctx.model, "kind": KINDS[effective.type]},),
-            context=ctx.context,
-        )
-        response = persist(engine, plan.id, pctx, hooks, send_item)
-        if hooks.after:
-            change = _change(effective, pctx, response, return_values)
-            for hook in hooks.after:
-                hook(ctx, change)
-    except Exception as error:
-        value = recover(hooks.on_error, ctx, error)
-        if declined(value):
-            raise
-        return value if return_values is not None else None
-    if return_values is None or not isinstance(response, Mapping):
-        return None
-    raw = response.get("Attributes")
-    if not raw:
-        return None
-    result = returned(engine, plan, raw, request, datetimes)
-    return native_numbers(result) if numbers == "native" else result
+    return WriteCtx(kind=kind, model=model_of(entity), context=dict(context or {}), input=start)
+
+
+def send_command(
+    engine: Engine,
+    effective: CommandPlan,
+    request: dict[str, Any],
+    *,
+    ctx: WriteCtx | None,
+    context: Mapping[str, Any] | None,
+    hooks: WriteRuntime,
+) -> tuple[Any, Mapping[str, Any]]:
+    """The command's one write, through W3, W5-persist and W4 when the call has any; the
+    response (or the recovered value) and the request body that was sent (W3 may change it)."""
+    op_id = effective.id
+    if not hooks.persist:
+        return engine.sender.send(op_id, effective.type, request), request
+    if ctx is not None:
+        model, shared = ctx.model, ctx.context
+    else:
+        name = effective.entity
+        model = model_of(engine.catalog.entities.get(name) if name is not None else None)
+        shared = dict(context or {})
+    pctx = PersistCtx(
+        items=[{_TRANSACT_KEY[effective.type]: request}],
+        origins=({"model": model, "kind": KINDS[effective.type]},),
+        context=shared,
+    )
+    response = persist(engine, op_id, pctx, hooks, send_item)
+    return response, next(iter(pctx.items[0].values())) if pctx.items else {}
 
 
 def returned(
@@ -115,10 +118,10 @@ def send_item(engine: Engine, op_id: str, items: list[dict[str, Any]]) -> Any:
             '{"Put" | "Update" | "Delete": kwargs}'
         )
     ((key, body),) = items[0].items()
-    send = _SENDERS.get(key)
-    if send is None:
+    operation = _OPERATIONS.get(key)
+    if operation is None:
         raise GraphDDBError(f"{op_id}: cannot send a '{key}' item outside a transaction")
-    return send(engine.sender, op_id, dict(body))
+    return engine.sender.send(op_id, operation, dict(body))
 
 
 def persist(
@@ -146,15 +149,16 @@ def persist(
 # --- re-derivation and kind rewrites (section 39 steps 4 and 5) ---------------------------------
 
 
-def _effective_request(
+def effective_request(
     engine: Engine,
     plan: CommandPlan,
-    entity: EntityPlan | None,
     ctx: WriteCtx,
     *,
     return_values: str | None,
     hooks: WriteRuntime,
 ) -> tuple[CommandPlan, dict[str, Any]]:
+    """The plan and request of the input W1 left (section 39 steps 4 and 5), re-validated."""
+    entity = engine.catalog.entities.get(plan.entity) if plan.entity is not None else None
     source = KINDS[plan.type]
     target = ctx.kind
     if target not in _TYPES:
@@ -236,12 +240,13 @@ def _mapping(value: object, op_id: str, what: str) -> dict[str, Any]:
 # --- the change seen by W2 (section 39 step 11) ---------------------------------------------------
 
 
-def _change(
+def change(
     effective: CommandPlan,
-    pctx: PersistCtx,
+    body: Mapping[str, Any],
     response: Any,
     return_values: str | None,
 ) -> dict[str, Any]:
+    """The change W2 sees (section 39 step 11): old and new images of the row."""
     returned = response.get("Attributes") if isinstance(response, Mapping) else None
     image = deserialize_item(returned) if returned else None
     old = image if return_values in (None, "ALL_OLD") else None
@@ -250,7 +255,6 @@ def _change(
         change["oldImage"] = old
     if effective.type == "DeleteItem":
         return change
-    body = next(iter(pctx.items[0].values())) if pctx.items else {}
     if effective.type == "PutItem":
         change["newImage"] = deserialize_item(body.get("Item", {}))
         return change
