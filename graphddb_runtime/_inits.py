@@ -49,8 +49,15 @@ def _3(self, *, catalog, sender, limits, tables, cursor_secret, sleep, cache):
     _setattr(self, 'cache', _f_cache() if cache is _FACTORY else cache)
 
 
+# graphddb_runtime._execute.fetch.Reader
+def _4(self, engine, hooks, context):
+    _setattr(self, 'engine', engine)
+    _setattr(self, 'hooks', hooks)
+    _setattr(self, 'context', context)
+
+
 # graphddb_runtime._execute.reads.ReadOptions
-def _4(self, *, cursor, limit, order, consistent, numbers, context, datetimes):
+def _5(self, *, cursor, limit, order, consistent, numbers, context, datetimes):
     _setattr(self, 'cursor', cursor)
     _setattr(self, 'limit', limit)
     _setattr(self, 'order', order)
@@ -61,18 +68,16 @@ def _4(self, *, cursor, limit, order, consistent, numbers, context, datetimes):
 
 
 # graphddb_runtime._execute.reads._Call
-def _5(self, engine, plan, params, opts, start_key, hooks, context):
-    _setattr(self, 'engine', engine)
+def _6(self, plan, params, opts, start_key, reader):
     _setattr(self, 'plan', plan)
     _setattr(self, 'params', params)
     _setattr(self, 'opts', opts)
     _setattr(self, 'start_key', start_key)
-    _setattr(self, 'hooks', hooks)
-    _setattr(self, 'context', context)
+    _setattr(self, 'reader', reader)
 
 
 # graphddb_runtime._execute.transactions.items.Actions
-def _6(self, sets, adds, condition, collection):
+def _7(self, sets, adds, condition, collection):
     self.sets = _f_sets() if sets is _FACTORY else sets
     self.adds = _f_adds() if adds is _FACTORY else adds
     self.condition = condition
@@ -80,7 +85,7 @@ def _6(self, sets, adds, condition, collection):
 
 
 # graphddb_runtime._execute.transactions.items.Built
-def _7(self, type, body, target, origin, actions, copies, size):
+def _8(self, type, body, target, origin, actions, copies, size):
     self.type = type
     self.body = body
     self.target = target
@@ -91,7 +96,7 @@ def _7(self, type, body, target, origin, actions, copies, size):
 
 
 # graphddb_runtime._execute.transactions.rewrite._Op
-def _8(self, builder, element, index, ctx):
+def _9(self, builder, element, index, ctx):
     self.builder = builder
     self.element = element
     self.index = index
@@ -99,7 +104,7 @@ def _8(self, builder, element, index, ctx):
 
 
 # graphddb_runtime._values.templates.Template
-def _9(self, *, text, literals, names, whole):
+def _10(self, *, text, literals, names, whole):
     _setattr(self, 'text', text)
     _setattr(self, 'literals', literals)
     _setattr(self, 'names', names)
@@ -107,7 +112,7 @@ def _9(self, *, text, literals, names, whole):
 
 
 # graphddb_runtime.errors.CancellationReason
-def _10(self, index, spec_item, element, code, message):
+def _11(self, index, spec_item, element, code, message):
     _setattr(self, 'index', index)
     _setattr(self, 'spec_item', spec_item)
     _setattr(self, 'element', element)
@@ -116,7 +121,7 @@ def _10(self, index, spec_item, element, code, message):
 
 
 # graphddb_runtime.errors.SpecIssue
-def _11(self, file, pointer, message, rule, severity):
+def _12(self, file, pointer, message, rule, severity):
     _setattr(self, 'file', file)
     _setattr(self, 'pointer', pointer)
     _setattr(self, 'message', message)
@@ -125,7 +130,7 @@ def _11(self, file, pointer, message, rule, severity):
 
 
 # graphddb_runtime.limits.RuntimeLimits
-def _12(self, *, max_operations, max_items, max_depth, max_batch_get_items, max_batch_write_items, max_transaction_items, max_transaction_bytes, batch_max_retries, batch_backoff_base_ms, batch_backoff_cap_ms, batch_backoff_jitter, batch_concurrency, numbers, datetimes):
+def _13(self, *, max_operations, max_items, max_depth, max_batch_get_items, max_batch_write_items, max_transaction_items, max_transaction_bytes, batch_max_retries, batch_backoff_base_ms, batch_backoff_cap_ms, batch_backoff_jitter, batch_concurrency, numbers, datetimes):
     _setattr(self, 'max_operations', max_operations)
     _setattr(self, 'max_items', max_items)
     _setattr(self, 'max_depth', max_depth)
@@ -144,7 +149,7 @@ def _12(self, *, max_operations, max_items, max_depth, max_batch_get_items, max_
 
 
 # graphddb_runtime.middleware.MiddlewareRuntime
-def _13(self, before, after_fetch, on_error, op_before, op_after_fetch, op_on_error, request, op):
+def _14(self, before, after_fetch, on_error, op_before, op_after_fetch, op_on_error, request, op):
     _setattr(self, 'before', before)
     _setattr(self, 'after_fetch', after_fetch)
     _setattr(self, 'on_error', on_error)
@@ -157,7 +162,7 @@ def _13(self, before, after_fetch, on_error, op_before, op_after_fetch, op_on_er
 
 
 # graphddb_runtime.middleware.PersistCtx
-def _14(self, *, items, origins, context, state, transaction):
+def _15(self, *, items, origins, context, state, transaction):
     self.items = items
     self.origins = origins
     self.context = context
@@ -166,7 +171,7 @@ def _14(self, *, items, origins, context, state, transaction):
 
 
 # graphddb_runtime.middleware.ReadOpCtx
-def _15(self, *, kind, model, context, operation, relation_path, state):
+def _16(self, *, kind, model, context, operation, relation_path, state):
     self.kind = kind
     self.model = model
     self.context = context
@@ -176,7 +181,7 @@ def _15(self, *, kind, model, context, operation, relation_path, state):
 
 
 # graphddb_runtime.middleware.ReadRequestCtx
-def _16(self, *, kind, model, context, params, state):
+def _17(self, *, kind, model, context, params, state):
     self.kind = kind
     self.model = model
     self.context = context
@@ -185,7 +190,7 @@ def _16(self, *, kind, model, context, params, state):
 
 
 # graphddb_runtime.middleware.WriteCtx
-def _17(self, *, kind, model, context, input, state, transaction):
+def _18(self, *, kind, model, context, input, state, transaction):
     self.kind = kind
     self.model = model
     self.context = context
@@ -195,7 +200,7 @@ def _17(self, *, kind, model, context, input, state, transaction):
 
 
 # graphddb_runtime.middleware.WriteRuntime
-def _18(self, before, after, on_error, persist_before, persist_after, persist_on_error, logical, persist):
+def _19(self, before, after, on_error, persist_before, persist_after, persist_on_error, logical, persist):
     _setattr(self, 'before', before)
     _setattr(self, 'after', after)
     _setattr(self, 'on_error', on_error)
@@ -208,13 +213,13 @@ def _18(self, before, after, on_error, persist_before, persist_after, persist_on
 
 
 # graphddb_runtime.spec.LoadedSpec
-def _19(self, catalog, issues):
+def _20(self, catalog, issues):
     _setattr(self, 'catalog', catalog)
     _setattr(self, 'issues', issues)
 
 
 # graphddb_runtime.spec._context.EntityInfo
-def _20(self, name, table, key, pk, sk, gsis, fields, raw):
+def _21(self, name, table, key, pk, sk, gsis, fields, raw):
     self.name = name
     self.table = table
     self.key = key
@@ -226,7 +231,7 @@ def _20(self, name, table, key, pk, sk, gsis, fields, raw):
 
 
 # graphddb_runtime.spec._context.GsiInfo
-def _21(self, index_name, pk, sk, input_fields, dependencies, position):
+def _22(self, index_name, pk, sk, input_fields, dependencies, position):
     self.index_name = index_name
     self.pk = pk
     self.sk = sk
@@ -236,7 +241,7 @@ def _21(self, index_name, pk, sk, input_fields, dependencies, position):
 
 
 # graphddb_runtime.spec._context.OpInfo
-def _22(self, index, pointer, raw, type, table, index_name, key_condition, range, projection, result_path, tokens, parent_tokens, property, connection, path_issue, node, producer, depth, entity):
+def _23(self, index, pointer, raw, type, table, index_name, key_condition, range, projection, result_path, tokens, parent_tokens, property, connection, path_issue, node, producer, depth, entity):
     self.index = index
     self.pointer = pointer
     self.raw = raw
@@ -259,7 +264,7 @@ def _22(self, index, pointer, raw, type, table, index_name, key_condition, range
 
 
 # graphddb_runtime.spec._context.QueryInfo
-def _23(self, id, pointer, raw, params, many_root, ops):
+def _24(self, id, pointer, raw, params, many_root, ops):
     self.id = id
     self.pointer = pointer
     self.raw = raw
@@ -269,21 +274,21 @@ def _23(self, id, pointer, raw, params, many_root, ops):
 
 
 # graphddb_runtime.spec._context.TableInfo
-def _24(self, name, has_sort_key, indexes):
+def _25(self, name, has_sort_key, indexes):
     self.name = name
     self.has_sort_key = has_sort_key
     self.indexes = indexes
 
 
 # graphddb_runtime.spec._read.Document
-def _25(self, file, data, issues):
+def _26(self, file, data, issues):
     _setattr(self, 'file', file)
     _setattr(self, 'data', data)
     _setattr(self, 'issues', issues)
 
 
 # graphddb_runtime.spec.plans.Catalog
-def _26(self, *, entities, tables, queries, commands, transactions, contracts):
+def _27(self, *, entities, tables, queries, commands, transactions, contracts):
     _setattr(self, 'entities', entities)
     _setattr(self, 'tables', tables)
     _setattr(self, 'queries', queries)
@@ -293,7 +298,7 @@ def _26(self, *, entities, tables, queries, commands, transactions, contracts):
 
 
 # graphddb_runtime.spec.plans.CommandMethodPlan
-def _27(self, *, contract, name, single_mode, single_target, batch_mode, batch_target, readback):
+def _28(self, *, contract, name, single_mode, single_target, batch_mode, batch_target, readback):
     _setattr(self, 'contract', contract)
     _setattr(self, 'name', name)
     _setattr(self, 'single_mode', single_mode)
@@ -304,7 +309,7 @@ def _27(self, *, contract, name, single_mode, single_target, batch_mode, batch_t
 
 
 # graphddb_runtime.spec.plans.CommandPlan
-def _28(self, *, id, type, table, entity, params, item, key, changes, condition):
+def _29(self, *, id, type, table, entity, params, item, key, changes, condition):
     _setattr(self, 'id', id)
     _setattr(self, 'type', type)
     _setattr(self, 'table', table)
@@ -317,7 +322,7 @@ def _28(self, *, id, type, table, entity, params, item, key, changes, condition)
 
 
 # graphddb_runtime.spec.plans.ComposeEdgePlan
-def _29(self, *, as_, contract, method, bind):
+def _30(self, *, as_, contract, method, bind):
     _setattr(self, 'as_', as_)
     _setattr(self, 'contract', contract)
     _setattr(self, 'method', method)
@@ -325,7 +330,7 @@ def _29(self, *, as_, contract, method, bind):
 
 
 # graphddb_runtime.spec.plans.ConditionPlan
-def _30(self, *, kind, expression, names, values):
+def _31(self, *, kind, expression, names, values):
     _setattr(self, 'kind', kind)
     _setattr(self, 'expression', expression)
     _setattr(self, 'names', names)
@@ -333,14 +338,14 @@ def _30(self, *, kind, expression, names, values):
 
 
 # graphddb_runtime.spec.plans.ContractPlan
-def _31(self, *, name, kind, methods):
+def _32(self, *, name, kind, methods):
     _setattr(self, 'name', name)
     _setattr(self, 'kind', kind)
     _setattr(self, 'methods', methods)
 
 
 # graphddb_runtime.spec.plans.EntityPlan
-def _32(self, *, name, table, pk, sk, gsis, formats, types, meta):
+def _33(self, *, name, table, pk, sk, gsis, formats, types, meta):
     _setattr(self, 'name', name)
     _setattr(self, 'table', table)
     _setattr(self, 'pk', pk)
@@ -352,14 +357,14 @@ def _32(self, *, name, table, pk, sk, gsis, formats, types, meta):
 
 
 # graphddb_runtime.spec.plans.ExpressionPlan
-def _33(self, *, text, names, values):
+def _34(self, *, text, names, values):
     _setattr(self, 'text', text)
     _setattr(self, 'names', names)
     _setattr(self, 'values', values)
 
 
 # graphddb_runtime.spec.plans.GsiPlan
-def _34(self, *, index_name, pk, sk, dependencies):
+def _35(self, *, index_name, pk, sk, dependencies):
     _setattr(self, 'index_name', index_name)
     _setattr(self, 'pk', pk)
     _setattr(self, 'sk', sk)
@@ -367,12 +372,12 @@ def _34(self, *, index_name, pk, sk, dependencies):
 
 
 # graphddb_runtime.spec.plans.Literal
-def _35(self, *, value):
+def _36(self, *, value):
     _setattr(self, 'value', value)
 
 
 # graphddb_runtime.spec.plans.MaintainField
-def _36(self, *, attribute, op, length, input_field):
+def _37(self, *, attribute, op, length, input_field):
     _setattr(self, 'attribute', attribute)
     _setattr(self, 'op', op)
     _setattr(self, 'length', length)
@@ -380,7 +385,7 @@ def _36(self, *, attribute, op, length, input_field):
 
 
 # graphddb_runtime.spec.plans.MaintainPlan
-def _37(self, *, kind, projection, collection_field, counter_attribute, counter_delta):
+def _38(self, *, kind, projection, collection_field, counter_attribute, counter_delta):
     _setattr(self, 'kind', kind)
     _setattr(self, 'projection', projection)
     _setattr(self, 'collection_field', collection_field)
@@ -389,7 +394,7 @@ def _37(self, *, kind, projection, collection_field, counter_attribute, counter_
 
 
 # graphddb_runtime.spec.plans.ParamPlan
-def _38(self, *, name, type, required, literals, element):
+def _39(self, *, name, type, required, literals, element):
     _setattr(self, 'name', name)
     _setattr(self, 'type', type)
     _setattr(self, 'required', required)
@@ -398,12 +403,12 @@ def _38(self, *, name, type, required, literals, element):
 
 
 # graphddb_runtime.spec.plans.ParamRef
-def _39(self, *, name):
+def _40(self, *, name):
     _setattr(self, 'name', name)
 
 
 # graphddb_runtime.spec.plans.QueryMethodPlan
-def _40(self, *, contract, name, operation, resolution, input_arity, compose, stages, concurrency):
+def _41(self, *, contract, name, operation, resolution, input_arity, compose, stages, concurrency):
     _setattr(self, 'contract', contract)
     _setattr(self, 'name', name)
     _setattr(self, 'operation', operation)
@@ -415,7 +420,7 @@ def _40(self, *, contract, name, operation, resolution, input_arity, compose, st
 
 
 # graphddb_runtime.spec.plans.QueryPlan
-def _41(self, *, id, params, cardinality, operations, stages, concurrency, explain_groups, depth, max_static_limit, indexed_ops):
+def _42(self, *, id, params, cardinality, operations, stages, concurrency, explain_groups, depth, max_static_limit, indexed_ops):
     _setattr(self, 'id', id)
     _setattr(self, 'params', params)
     _setattr(self, 'cardinality', cardinality)
@@ -429,7 +434,7 @@ def _41(self, *, id, params, cardinality, operations, stages, concurrency, expla
 
 
 # graphddb_runtime.spec.plans.RangePlan
-def _42(self, *, operator, key, values, clause, aliases):
+def _43(self, *, operator, key, values, clause, aliases):
     _setattr(self, 'operator', operator)
     _setattr(self, 'key', key)
     _setattr(self, 'values', values)
@@ -438,7 +443,7 @@ def _42(self, *, operator, key, values, clause, aliases):
 
 
 # graphddb_runtime.spec.plans.ReadOpPlan
-def _43(self, *, index, type, table, index_name, entity, key, range, scan_forward, filter, projection, formats, limit, key_condition_expression, key_names, projection_expression, projection_names, cursor_attributes, partition_attribute, result_path, tokens, parent_tokens, property, connection, producer, depth, relation_path, source_field, result_fields, continuation, filter_spec):
+def _44(self, *, index, type, table, index_name, entity, key, range, scan_forward, filter, projection, formats, limit, key_condition_expression, key_names, projection_expression, projection_names, cursor_attributes, partition_attribute, result_path, tokens, parent_tokens, property, connection, producer, depth, relation_path, source_field, result_fields, continuation, filter_spec):
     _setattr(self, 'index', index)
     _setattr(self, 'type', type)
     _setattr(self, 'table', table)
@@ -472,14 +477,14 @@ def _43(self, *, index, type, table, index_name, entity, key, range, scan_forwar
 
 
 # graphddb_runtime.spec.plans.TableSchema
-def _44(self, *, name, key_attributes, indexes):
+def _45(self, *, name, key_attributes, indexes):
     _setattr(self, 'name', name)
     _setattr(self, 'key_attributes', key_attributes)
     _setattr(self, 'indexes', indexes)
 
 
 # graphddb_runtime.spec.plans.TransactionItemPlan
-def _45(self, *, index, type, table, entity, literal_key, item, key, changes, add, maintain, condition, for_each, when):
+def _46(self, *, index, type, table, entity, literal_key, item, key, changes, add, maintain, condition, for_each, when):
     _setattr(self, 'index', index)
     _setattr(self, 'type', type)
     _setattr(self, 'table', table)
@@ -496,7 +501,7 @@ def _45(self, *, index, type, table, entity, literal_key, item, key, changes, ad
 
 
 # graphddb_runtime.spec.plans.TransactionPlan
-def _46(self, *, id, params, items, max_items):
+def _47(self, *, id, params, items, max_items):
     _setattr(self, 'id', id)
     _setattr(self, 'params', params)
     _setattr(self, 'items', items)
@@ -504,20 +509,20 @@ def _46(self, *, id, params, items, max_items):
 
 
 # graphddb_runtime.spec.plans.WhenPlan
-def _47(self, *, left, op, right):
+def _48(self, *, left, op, right):
     _setattr(self, 'left', left)
     _setattr(self, 'op', op)
     _setattr(self, 'right', right)
 
 
 # graphddb_runtime.spec.rules._registry.Rule
-def _48(self, ids, check):
+def _49(self, ids, check):
     _setattr(self, 'ids', ids)
     _setattr(self, 'check', check)
 
 
 # graphddb_runtime.spec.rules._sites.Scope
-def _49(self, owner, params, relation, producer, producer_projection, for_each, element):
+def _50(self, owner, params, relation, producer, producer_projection, for_each, element):
     self.owner = owner
     self.params = params
     self.relation = relation
@@ -528,7 +533,7 @@ def _49(self, owner, params, relation, producer, producer_projection, for_each, 
 
 
 # graphddb_runtime.spec.rules._sites.TreeReport
-def _50(self, issues, markers, clauses):
+def _51(self, issues, markers, clauses):
     self.issues = issues
     self.markers = markers
     self.clauses = clauses
@@ -539,51 +544,52 @@ INITS: dict[str, tuple[str, Any]] = {
     'graphddb_runtime._execute.contracts.reads.MethodOptions': ('d7c823bf1d9a8dbc', _1),
     'graphddb_runtime._execute.contracts.reads._Single': ('7b59b4aa367bc1fa', _2),
     'graphddb_runtime._execute.engine.Engine': ('7f14a4817ce6d9a9', _3),
-    'graphddb_runtime._execute.reads.ReadOptions': ('2e087ddb10064d74', _4),
-    'graphddb_runtime._execute.reads._Call': ('dbec5a27b665a0ef', _5),
-    'graphddb_runtime._execute.transactions.items.Actions': ('3c344e6151ec3b1b', _6),
-    'graphddb_runtime._execute.transactions.items.Built': ('15f6d69700bcbd7a', _7),
-    'graphddb_runtime._execute.transactions.rewrite._Op': ('5bb0e595402410de', _8),
-    'graphddb_runtime._values.templates.Template': ('5a2a22a2d5a37925', _9),
-    'graphddb_runtime.errors.CancellationReason': ('b22ea1558c5b05ea', _10),
-    'graphddb_runtime.errors.SpecIssue': ('87b786b07f150ae4', _11),
-    'graphddb_runtime.limits.RuntimeLimits': ('5fdf9115472b8f20', _12),
-    'graphddb_runtime.middleware.MiddlewareRuntime': ('49bce0aa859cd2ec', _13),
-    'graphddb_runtime.middleware.PersistCtx': ('358f768081251dff', _14),
-    'graphddb_runtime.middleware.ReadOpCtx': ('7ec030cb4f9f8eec', _15),
-    'graphddb_runtime.middleware.ReadRequestCtx': ('65ad8fd86d40a460', _16),
-    'graphddb_runtime.middleware.WriteCtx': ('f06ba8e4b20a48e3', _17),
-    'graphddb_runtime.middleware.WriteRuntime': ('bdd2adcb638d8ce9', _18),
-    'graphddb_runtime.spec.LoadedSpec': ('20b4dbe136b17f3b', _19),
-    'graphddb_runtime.spec._context.EntityInfo': ('039a6c703e4e3fed', _20),
-    'graphddb_runtime.spec._context.GsiInfo': ('1f271f9318482bd8', _21),
-    'graphddb_runtime.spec._context.OpInfo': ('cd9b7d0f9dbcac28', _22),
-    'graphddb_runtime.spec._context.QueryInfo': ('80aed3ff54008493', _23),
-    'graphddb_runtime.spec._context.TableInfo': ('94eb332b5f09fc12', _24),
-    'graphddb_runtime.spec._read.Document': ('0cc5eaf359f308da', _25),
-    'graphddb_runtime.spec.plans.Catalog': ('c657bca1429e47fa', _26),
-    'graphddb_runtime.spec.plans.CommandMethodPlan': ('3da4dac1a9948bde', _27),
-    'graphddb_runtime.spec.plans.CommandPlan': ('669a1fa2a6e9b1ad', _28),
-    'graphddb_runtime.spec.plans.ComposeEdgePlan': ('2c57781f94c52e93', _29),
-    'graphddb_runtime.spec.plans.ConditionPlan': ('d252385d5ecc9257', _30),
-    'graphddb_runtime.spec.plans.ContractPlan': ('7919779e8c6907c8', _31),
-    'graphddb_runtime.spec.plans.EntityPlan': ('6ff19da27afa651c', _32),
-    'graphddb_runtime.spec.plans.ExpressionPlan': ('1dc06069eaed2596', _33),
-    'graphddb_runtime.spec.plans.GsiPlan': ('b1dc505cab6c8125', _34),
-    'graphddb_runtime.spec.plans.Literal': ('d1158301b2cc31fc', _35),
-    'graphddb_runtime.spec.plans.MaintainField': ('024fafa16895b15c', _36),
-    'graphddb_runtime.spec.plans.MaintainPlan': ('0c1bff2cc71a05dd', _37),
-    'graphddb_runtime.spec.plans.ParamPlan': ('3ce4da8e5805f130', _38),
-    'graphddb_runtime.spec.plans.ParamRef': ('fab1e90949aa626b', _39),
-    'graphddb_runtime.spec.plans.QueryMethodPlan': ('8bc8754f082b398a', _40),
-    'graphddb_runtime.spec.plans.QueryPlan': ('b1d4a9e63c4348f8', _41),
-    'graphddb_runtime.spec.plans.RangePlan': ('2d5068dc63d9d626', _42),
-    'graphddb_runtime.spec.plans.ReadOpPlan': ('ea3249dfb10382d3', _43),
-    'graphddb_runtime.spec.plans.TableSchema': ('5ae02949e5984a13', _44),
-    'graphddb_runtime.spec.plans.TransactionItemPlan': ('34046442ea832ead', _45),
-    'graphddb_runtime.spec.plans.TransactionPlan': ('0d7e410e371237ea', _46),
-    'graphddb_runtime.spec.plans.WhenPlan': ('e7d925730be84060', _47),
-    'graphddb_runtime.spec.rules._registry.Rule': ('6a9c49a484304842', _48),
-    'graphddb_runtime.spec.rules._sites.Scope': ('0f7c5435ea2db438', _49),
-    'graphddb_runtime.spec.rules._sites.TreeReport': ('405de51792241751', _50),
+    'graphddb_runtime._execute.fetch.Reader': ('003ed147f511d42d', _4),
+    'graphddb_runtime._execute.reads.ReadOptions': ('2e087ddb10064d74', _5),
+    'graphddb_runtime._execute.reads._Call': ('ef4c9425316b5e34', _6),
+    'graphddb_runtime._execute.transactions.items.Actions': ('3c344e6151ec3b1b', _7),
+    'graphddb_runtime._execute.transactions.items.Built': ('15f6d69700bcbd7a', _8),
+    'graphddb_runtime._execute.transactions.rewrite._Op': ('5bb0e595402410de', _9),
+    'graphddb_runtime._values.templates.Template': ('5a2a22a2d5a37925', _10),
+    'graphddb_runtime.errors.CancellationReason': ('b22ea1558c5b05ea', _11),
+    'graphddb_runtime.errors.SpecIssue': ('87b786b07f150ae4', _12),
+    'graphddb_runtime.limits.RuntimeLimits': ('5fdf9115472b8f20', _13),
+    'graphddb_runtime.middleware.MiddlewareRuntime': ('49bce0aa859cd2ec', _14),
+    'graphddb_runtime.middleware.PersistCtx': ('358f768081251dff', _15),
+    'graphddb_runtime.middleware.ReadOpCtx': ('7ec030cb4f9f8eec', _16),
+    'graphddb_runtime.middleware.ReadRequestCtx': ('65ad8fd86d40a460', _17),
+    'graphddb_runtime.middleware.WriteCtx': ('f06ba8e4b20a48e3', _18),
+    'graphddb_runtime.middleware.WriteRuntime': ('bdd2adcb638d8ce9', _19),
+    'graphddb_runtime.spec.LoadedSpec': ('20b4dbe136b17f3b', _20),
+    'graphddb_runtime.spec._context.EntityInfo': ('039a6c703e4e3fed', _21),
+    'graphddb_runtime.spec._context.GsiInfo': ('1f271f9318482bd8', _22),
+    'graphddb_runtime.spec._context.OpInfo': ('cd9b7d0f9dbcac28', _23),
+    'graphddb_runtime.spec._context.QueryInfo': ('80aed3ff54008493', _24),
+    'graphddb_runtime.spec._context.TableInfo': ('94eb332b5f09fc12', _25),
+    'graphddb_runtime.spec._read.Document': ('0cc5eaf359f308da', _26),
+    'graphddb_runtime.spec.plans.Catalog': ('c657bca1429e47fa', _27),
+    'graphddb_runtime.spec.plans.CommandMethodPlan': ('3da4dac1a9948bde', _28),
+    'graphddb_runtime.spec.plans.CommandPlan': ('669a1fa2a6e9b1ad', _29),
+    'graphddb_runtime.spec.plans.ComposeEdgePlan': ('2c57781f94c52e93', _30),
+    'graphddb_runtime.spec.plans.ConditionPlan': ('d252385d5ecc9257', _31),
+    'graphddb_runtime.spec.plans.ContractPlan': ('7919779e8c6907c8', _32),
+    'graphddb_runtime.spec.plans.EntityPlan': ('6ff19da27afa651c', _33),
+    'graphddb_runtime.spec.plans.ExpressionPlan': ('1dc06069eaed2596', _34),
+    'graphddb_runtime.spec.plans.GsiPlan': ('b1dc505cab6c8125', _35),
+    'graphddb_runtime.spec.plans.Literal': ('d1158301b2cc31fc', _36),
+    'graphddb_runtime.spec.plans.MaintainField': ('024fafa16895b15c', _37),
+    'graphddb_runtime.spec.plans.MaintainPlan': ('0c1bff2cc71a05dd', _38),
+    'graphddb_runtime.spec.plans.ParamPlan': ('3ce4da8e5805f130', _39),
+    'graphddb_runtime.spec.plans.ParamRef': ('fab1e90949aa626b', _40),
+    'graphddb_runtime.spec.plans.QueryMethodPlan': ('8bc8754f082b398a', _41),
+    'graphddb_runtime.spec.plans.QueryPlan': ('b1d4a9e63c4348f8', _42),
+    'graphddb_runtime.spec.plans.RangePlan': ('2d5068dc63d9d626', _43),
+    'graphddb_runtime.spec.plans.ReadOpPlan': ('ea3249dfb10382d3', _44),
+    'graphddb_runtime.spec.plans.TableSchema': ('5ae02949e5984a13', _45),
+    'graphddb_runtime.spec.plans.TransactionItemPlan': ('34046442ea832ead', _46),
+    'graphddb_runtime.spec.plans.TransactionPlan': ('0d7e410e371237ea', _47),
+    'graphddb_runtime.spec.plans.WhenPlan': ('e7d925730be84060', _48),
+    'graphddb_runtime.spec.rules._registry.Rule': ('6a9c49a484304842', _49),
+    'graphddb_runtime.spec.rules._sites.Scope': ('0f7c5435ea2db438', _50),
+    'graphddb_runtime.spec.rules._sites.TreeReport': ('405de51792241751', _51),
 }

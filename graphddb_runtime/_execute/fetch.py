@@ -1,7 +1,7 @@
 """The one page fetcher, shared by root reads, relation legs and contract reads (sections 7, 38).
 
-:func:`fetch_page` performs one physical GetItem or Query and returns its hydrated items and
-cursor; :func:`batch_read` performs one chunked BatchGetItem and returns its hydrated items by
+:meth:`Reader.page` performs one physical GetItem or Query and returns its hydrated items and
+cursor; :meth:`Reader.batch` performs one chunked BatchGetItem and returns its hydrated items by
 key identity. Both run the op-level read hooks (R2, R3, R5-op) around the read when the call has
 any (``MiddlewareRuntime.op``); the send, the page reading and the hydration are the same either
 way. :func:`read_plan` gives the plan of the ``datetimes`` option.
@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from .._bind.requests import batch_get_request
+from .._dataclass import dataclass
 from .._values.codec import deserialize_item, hydrate, serialize
 from ..cursor import mint_cursor
 from ..middleware import MiddlewareRuntime, ReadOpCtx, model_of
@@ -27,7 +28,7 @@ from .hooks.reads import around_op
 if TYPE_CHECKING:
     from .engine import Engine
 
-__all__ = ["Decode", "batch_read", "fetch_page", "generic_decoder", "read_plan"]
+__all__ = ["Decode", "Reader", "generic_decoder", "read_plan"]
 
 Item = dict[str, Any]
 AV = dict[str, Any]
@@ -66,45 +67,124 @@ def generic_decoder(op: ReadOpPlan, op_id: str | None) -> Decode:
     )
 
 
-# --- GetItem and Query pages (section 7.7) ------------------------------------------------------
+# --- GetItem and Query pages (section 7.7), BatchGetItem (sections 19 and 31.2) -------------------
 
 
-def fetch_page(
-    engine: Engine,
-    op: ReadOpPlan,
-    request: dict[str, Any],
-    *,
-    op_id: str,
-    limit: int | None,
-    scope: str,
-    hooks: MiddlewareRuntime,
-    context: dict[str, Any],
-    decode: Decode | None = None,
-    gate: Gate | None = None,
-) -> tuple[list[Item], str | None]:
-    """Send one GetItem or Query and return its hydrated items and cursor.
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """The physical reads of one call: its engine, its read hooks and their shared context.
 
-    A GetItem gives ``[]`` or ``[item]`` and no cursor. ``decode`` (a faster equivalent of the
-    generic hydration, for ops without formats) serves the pages it can; ``gate`` bounds the
-    send (section 20.2). With op-level hooks the request goes through R2 (which may change it),
-    R3 sees the deserialized items, and an R5-op recovery replaces the items (the cursor is
-    then ``None``).
+    Every GetItem, Query and BatchGetItem of a root read, a relation leg or a contract read is
+    one of these two methods; each runs the call's op-level hooks (R2, R3, R5-op) around the
+    read when it has any (``MiddlewareRuntime.op``), and the send, page reading and hydration
+    are the same either way.
     """
-    if hooks.op:
-        ctx = _op_ctx(engine, op, {"type": op.type, **request}, context)
 
-        def read(operation: dict[str, Any]) -> tuple[list[Item], Any]:
-            kwargs = {k: v for k, v in operation.items() if k != "type"}
-            return _raw_page(engine, op, _send(engine, op, op_id, kwargs, gate), limit)
+    engine: Engine
+    hooks: MiddlewareRuntime
+    context: dict[str, Any]
 
-        raw, cursor_key = around_op(hooks, ctx, read, op_id)
-        items = _hydrated(op, raw, op_id)
-    else:
-        response = _send(engine, op, op_id, request, gate)
-        items, cursor_key = _page(engine, op, response, limit=limit, op_id=op_id, decode=decode)
-    if not cursor_key:
-        return items, None
-    return items, mint_cursor(cursor_key, secret=engine.cursor_secret, scope=scope)
+    def page(
+        self,
+        op: ReadOpPlan,
+        request: dict[str, Any],
+        *,
+        op_id: str,
+        limit: int | None,
+        scope: str,
+        decode: Decode | None = None,
+        gate: Gate | None = None,
+    ) -> tuple[list[Item], str | None]:
+        """Send one GetItem or Query and return its hydrated items and cursor.
+
+        A GetItem gives ``[]`` or ``[item]`` and no cursor. ``decode`` (a faster equivalent of the
+        generic hydration, for ops without formats) serves the pages it can; ``gate`` bounds the
+        send (section 20.2). With op-level hooks the request goes through R2 (which may change it),
+        R3 sees the deserialized items, and an R5-op recovery replaces the items (the cursor is
+        then ``None``).
+        """
+        engine, hooks = self.engine, self.hooks
+        if hooks.op:
+            ctx = _op_ctx(engine, op, {"type": op.type, **request}, self.context)
+
+            def read(operation: dict[str, Any]) -> tuple[list[Item], Any]:
+                kwargs = {k: v for k, v in operation.items() if k != "type"}
+                return _raw_page(engine, op, _send(engine, op, op_id, kwargs, gate), limit)
+
+            raw, cursor_key = around_op(hooks, ctx, read, op_id)
+            items = _hydrated(op, raw, op_id)
+        else:
+            response = _send(engine, op, op_id, request, gate)
+            items, cursor_key = _page(engine, op, response, limit=limit, op_id=op_id, decode=decode)
+        if not cursor_key:
+            return items, None
+        return items, mint_cursor(cursor_key, secret=engine.cursor_secret, scope=scope)
+
+    def batch(
+        self,
+        op: ReadOpPlan,
+        keys: Sequence[AV],
+        *,
+        table: str,
+        consistent: bool,
+        op_id: str,
+        batching: Batching,
+        decode: Decode,
+        identity: Identity,
+    ) -> dict[tuple[Any, ...], Item]:
+        """One chunked BatchGetItem of ``op`` for ``keys``: hydrated items by key ``identity``.
+
+        With op-level hooks, R2 sees ``{"type": "BatchGetItem", "tableName", "keys",
+        "requestExtra"}`` and may change the keys and the extra request fields (the executor chunks
+        whatever keys it leaves), R3 sees the deserialized items, and each item it leaves that holds
+        the key attributes is matched by key (the first one per key wins).
+        """
+        engine, hooks = self.engine, self.hooks
+        if not hooks.op:
+
+            def build(chunk: list[AV]) -> dict[str, Any]:
+                return batch_get_request(op, chunk, table=table, consistent=consistent)
+
+            raw = batch_get(
+                engine.sender, op_id, table=table, keys=keys, build=build, batching=batching
+            )
+            return {identity(item): decode(item) for item in raw}
+        entry = batch_get_request(op, [], table=table, consistent=consistent)["RequestItems"][table]
+        extra = {k: v for k, v in entry.items() if k != "Keys"}
+        operation = {
+            "type": "BatchGetItem",
+            "tableName": table,
+            "keys": list(keys),
+            "requestExtra": extra,
+        }
+        ctx = _op_ctx(engine, op, operation, self.context)
+
+        def read(operation: dict[str, Any]) -> tuple[list[Item], None]:
+            target = operation.get("tableName", table)
+            request_extra = dict(operation.get("requestExtra") or {})
+
+            def build(chunk: list[AV]) -> dict[str, Any]:
+                return {"RequestItems": {target: {"Keys": chunk, **request_extra}}}
+
+            raw = batch_get(
+                engine.sender,
+                op_id,
+                table=target,
+                keys=list(operation.get("keys") or ()),
+                build=build,
+                batching=batching,
+            )
+            return [deserialize_item(item) for item in raw], None
+
+        items, _ = around_op(hooks, ctx, read, op_id)
+        attributes = [attr for attr, _ in op.key]
+        found: dict[tuple[Any, ...], Item] = {}
+        for item in items:
+            if isinstance(item, Mapping) and all(a in item for a in attributes):
+                key = {a: serialize(item[a], op_id=op_id) for a in attributes}
+                hydrated = hydrate(item, op.projection, op.formats, op_id=op_id, entity=op.entity)
+                found.setdefault(identity(key), hydrated)
+        return found
 
 
 def _send(
@@ -172,74 +252,3 @@ def _op_ctx(
         operation=operation,
         relation_path=op.relation_path,
     )
-
-
-# --- BatchGetItem (sections 19 and 31.2) ---------------------------------------------------------
-
-
-def batch_read(
-    engine: Engine,
-    op: ReadOpPlan,
-    keys: Sequence[AV],
-    *,
-    table: str,
-    consistent: bool,
-    op_id: str,
-    batching: Batching,
-    decode: Decode,
-    identity: Identity,
-    hooks: MiddlewareRuntime,
-    context: dict[str, Any],
-) -> dict[tuple[Any, ...], Item]:
-    """One chunked BatchGetItem of ``op`` for ``keys``: hydrated items by key ``identity``.
-
-    With op-level hooks, R2 sees ``{"type": "BatchGetItem", "tableName", "keys",
-    "requestExtra"}`` and may change the keys and the extra request fields (the executor chunks
-    whatever keys it leaves), R3 sees the deserialized items, and each item it leaves that holds
-    the key attributes is matched by key (the first one per key wins).
-    """
-    if not hooks.op:
-
-        def build(chunk: list[AV]) -> dict[str, Any]:
-            return batch_get_request(op, chunk, table=table, consistent=consistent)
-
-        raw = batch_get(
-            engine.sender, op_id, table=table, keys=keys, build=build, batching=batching
-        )
-        return {identity(item): decode(item) for item in raw}
-    entry = batch_get_request(op, [], table=table, consistent=consistent)["RequestItems"][table]
-    extra = {k: v for k, v in entry.items() if k != "Keys"}
-    operation = {
-        "type": "BatchGetItem",
-        "tableName": table,
-        "keys": list(keys),
-        "requestExtra": extra,
-    }
-    ctx = _op_ctx(engine, op, operation, context)
-
-    def read(operation: dict[str, Any]) -> tuple[list[Item], None]:
-        target = operation.get("tableName", table)
-        request_extra = dict(operation.get("requestExtra") or {})
-
-        def build(chunk: list[AV]) -> dict[str, Any]:
-            return {"RequestItems": {target: {"Keys": chunk, **request_extra}}}
-
-        raw = batch_get(
-            engine.sender,
-            op_id,
-            table=target,
-            keys=list(operation.get("keys") or ()),
-            build=build,
-            batching=batching,
-        )
-        return [deserialize_item(item) for item in raw], None
-
-    items, _ = around_op(hooks, ctx, read, op_id)
-    attributes = [attr for attr, _ in op.key]
-    found: dict[tuple[Any, ...], Item] = {}
-    for item in items:
-        if isinstance(item, Mapping) and all(a in item for a in attributes):
-            key = {a: serialize(item[a], op_id=op_id) for a in attributes}
-            hydrated = hydrate(item, op.projection, op.formats, op_id=op_id, entity=op.entity)
-            found.setdefault(identity(key), hydrated)
-    return found

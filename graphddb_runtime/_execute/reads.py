@@ -30,7 +30,7 @@ from ..middleware import NO_READ_HOOKS, MiddlewareRuntime, ReadRequestCtx, model
 from ..spec.catalog import get_query
 from ..spec.plans import QueryPlan, ReadOpPlan, thaw
 from .engine import Engine
-from .fetch import fetch_page, read_plan
+from .fetch import Reader, read_plan
 from .hooks.reads import around_request
 from .options import QUERY, common_options, read_flags
 from .relations import assemble
@@ -147,7 +147,7 @@ def execute_query(
     assert isinstance(params, Mapping)
     context = dict(opts.context or {}) if hooks.request or hooks.op else _NO_CONTEXT
     if not hooks.request:
-        result = _Call(engine, plan, params, opts, start_key, hooks, context).run()
+        result = _Call(plan, params, opts, start_key, Reader(engine, hooks, context)).run()
         return native_numbers(result) if opts.numbers == "native" else result
     root = plan.operations[0]
     entity = engine.catalog.entities.get(root.entity) if root.entity is not None else None
@@ -162,7 +162,7 @@ def execute_query(
         # R1 may have rewritten both: validate and pre-flight again (section 38.1 step 3).
         _, new_opts, new_start = prepare(engine, plan.id, new_params, new_options)
         numbers[0] = new_opts.numbers
-        return _Call(engine, plan, new_params, new_opts, new_start, hooks, context).run()
+        return _Call(plan, new_params, new_opts, new_start, Reader(engine, hooks, context)).run()
 
     result = around_request(hooks, ctx, body)
     return native_numbers(result) if numbers[0] == "native" else result
@@ -180,31 +180,21 @@ def _plain(options: object) -> dict[str, Any]:
 class _Call:
     """One validated ``execute_query`` call: the root op, then the relation stages."""
 
-    engine: Engine
     plan: QueryPlan
     params: Mapping[str, Any]
     opts: ReadOptions
     start_key: dict[str, Any] | None
-    hooks: MiddlewareRuntime
-    context: dict[str, Any]
+    reader: Reader
 
     def run(self) -> Any:
-        plan = read_plan(self.engine, self.plan, self.opts.datetimes)
+        plan = read_plan(self.reader.engine, self.plan, self.opts.datetimes)
         result = self._root(plan)
         if plan.stages and result is not None:
-            assemble(
-                self.engine,
-                plan,
-                self.params,
-                result,
-                consistent=self.opts.consistent,
-                hooks=self.hooks,
-                context=self.context,
-            )
+            assemble(self.reader, plan, self.params, result, consistent=self.opts.consistent)
         return result
 
     def _root(self, plan: QueryPlan) -> Any:
-        engine, params, opts = self.engine, self.params, self.opts
+        engine, params, opts = self.reader.engine, self.params, self.opts
         root = plan.operations[0]
         table = engine.physical(root.table)
         if root.type == "GetItem":
@@ -233,16 +223,7 @@ class _Call:
     def _fetch(
         self, op: ReadOpPlan, request: dict[str, Any], *, limit: int | None
     ) -> tuple[list[dict[str, Any]], str | None]:
-        return fetch_page(
-            self.engine,
-            op,
-            request,
-            op_id=self.plan.id,
-            limit=limit,
-            scope=self.plan.id,
-            hooks=self.hooks,
-            context=self.context,
-        )
+        return self.reader.page(op, request, op_id=self.plan.id, limit=limit, scope=self.plan.id)
 
 
 # --- explain (section 14) ---------------------------------------------------------------------

@@ -33,11 +33,10 @@ from typing import TYPE_CHECKING, Any
 from ..concurrency import map_with_concurrency
 from ..spec.plans import QueryPlan, ReadOpPlan
 from .batch import Batching
-from .fetch import batch_read, fetch_page
+from .fetch import Reader
 from .legs import ConnectionLeg, SingleLeg, compiled_legs
 
 if TYPE_CHECKING:
-    from ..middleware import MiddlewareRuntime
     from .engine import Engine
 
 __all__ = ["assemble", "parents_of"]
@@ -75,34 +74,31 @@ def parents_of(root: Any, tokens: Sequence[str]) -> list[Parent]:
 
 
 def assemble(
-    engine: Engine,
-    plan: QueryPlan,
-    params: Mapping[str, Any],
-    root: Any,
-    *,
-    consistent: bool,
-    hooks: MiddlewareRuntime,
-    context: dict[str, Any],
+    reader: Reader, plan: QueryPlan, params: Mapping[str, Any], root: Any, *, consistent: bool
 ) -> None:
     """Run every relation stage of ``plan`` on the root result, writing into it in place.
 
-    Every fetch (each per-parent Query, each BatchGetItem leg once) runs through the call's
-    R2, R3 and op-level R5 hooks, if any (section 38.1 step 4).
+    Every fetch (each per-parent Query, each BatchGetItem leg once) goes through ``reader``,
+    with the call's R2, R3 and op-level R5 hooks, if any (section 38.1 step 4).
     """
-    legs = compiled_legs(engine, plan)
+    legs = compiled_legs(reader.engine, plan)
+    concurrency = plan.concurrency
     for stage in plan.stages:
         ops = [plan.operations[i] for i in stage]
-        _run_stage(
-            engine,
-            plan,
-            ops,
-            legs=legs,
-            params=params,
-            root=root,
-            consistent=consistent,
-            hooks=hooks,
-            context=context,
-        )
+        built, build_error = _build(ops, legs, params, root, consistent)
+        gate = _gate(reader.engine, concurrency, built)
+        tasks = _tasks(reader, plan.id, built, gate=gate, consistent=consistent)
+        # Every task belongs to an op below the one that failed to build (if any): a send
+        # failure raises first, from the lowest task, that is the lowest op and its lowest parent.
+        results = map_with_concurrency(tasks, concurrency, _call)
+        if build_error is not None:
+            raise build_error
+        for entry, leg, _ in built:
+            name = entry.op.property
+            assert name is not None
+            values = entry.values(results, isinstance(leg, SingleLeg))
+            for parent, value in zip(entry.parents, values, strict=True):
+                parent[name] = value
 
 
 class _Entry:
@@ -127,23 +123,19 @@ class _Entry:
         return [{"items": [], "cursor": None} if s < 0 else results[s] for s in self.slots]
 
 
-def _run_stage(
-    engine: Engine,
-    plan: QueryPlan,
+Built = list[tuple["_Entry", ConnectionLeg | SingleLeg, Any]]
+
+
+def _build(
     ops: list[ReadOpPlan],
-    *,
     legs: Mapping[int, ConnectionLeg | SingleLeg],
     params: Mapping[str, Any],
     root: Any,
     consistent: bool,
-    hooks: MiddlewareRuntime,
-    context: dict[str, Any],
-) -> None:
-    """One stage of one call: build every op's requests, run them in one fan-out, write."""
-    qid, concurrency = plan.id, plan.concurrency
-    # Build before any send, on the calling thread, in op order.
-    built: list[tuple[_Entry, ConnectionLeg | SingleLeg, Any]] = []
-    build_error: Exception | None = None
+) -> tuple[Built, Exception | None]:
+    """Every op's requests, before any send, on the calling thread, in op order; the error of
+    the first op whose requests cannot be built (the ops after it are not built)."""
+    built: Built = []
     reached: dict[tuple[str, ...], list[Parent]] = {}  # the tree does not change in a stage
     for op in ops:
         parents = reached.get(op.parent_tokens)
@@ -155,52 +147,29 @@ def _run_stage(
         try:
             prepared = _prepare(leg, params, parents, consistent)
         except Exception as exc:  # raised after the stage, unless a lower op fails to send
-            build_error = exc
-            break  # the ops after it would not have started (section 41.1)
+            return built, exc  # the ops after it would not have started (section 41.1)
         built.append((_Entry(op, parents), leg, prepared))
+    return built, None
 
-    gate = _gate(engine, concurrency, built)
+
+def _tasks(
+    reader: Reader, qid: str, built: Built, *, gate: Gate | None, consistent: bool
+) -> list[Task]:
+    """The stage's fan-out items, in op then parent order; each entry notes its slots."""
     tasks: list[Task] = []
     for entry, leg, prepared in built:
         if isinstance(leg, SingleLeg):
-            if prepared is None:
-                entry.slots.append(-1)
-                continue
-            entry.slots.append(len(tasks))
-            tasks.append(
-                _batch_task(
-                    engine,
-                    qid,
-                    leg,
-                    prepared=prepared,
-                    consistent=consistent,
-                    gate=gate,
-                    hooks=hooks,
-                    context=context,
+            entry.slots.append(-1 if prepared is None else len(tasks))
+            if prepared is not None:
+                tasks.append(
+                    _batch_task(reader, qid, leg, prepared, gate=gate, consistent=consistent)
                 )
-            )
             continue
         for request in prepared:
-            if request is None:
-                entry.slots.append(-1)
-                continue
-            entry.slots.append(len(tasks))
-            tasks.append(
-                _query_task(engine, qid, leg, request, gate=gate, hooks=hooks, context=context)
-            )
-
-    # Every task belongs to an op below the one that failed to build (if any): a send failure
-    # raises first, from the lowest task, that is the lowest op and its lowest parent.
-    results = map_with_concurrency(tasks, concurrency, _call)
-    if build_error is not None:
-        raise build_error
-
-    for entry, leg, _ in built:
-        name = entry.op.property
-        assert name is not None
-        values = entry.values(results, isinstance(leg, SingleLeg))
-        for parent, value in zip(entry.parents, values, strict=True):
-            parent[name] = value
+            entry.slots.append(-1 if request is None else len(tasks))
+            if request is not None:
+                tasks.append(_query_task(reader, qid, leg, request, gate))
+    return tasks
 
 
 def _call(task: Task, _: int) -> Any:
@@ -231,9 +200,7 @@ def _prepare(
     return (identities, unique) if unique else None
 
 
-def _gate(
-    engine: Engine, concurrency: int, built: list[tuple[_Entry, ConnectionLeg | SingleLeg, Any]]
-) -> Gate | None:
+def _gate(engine: Engine, concurrency: int, built: Built) -> Gate | None:
     """The stage's in-flight gate, or None when its tasks cannot exceed ``concurrency``.
 
     The fan-out runs at most ``concurrency`` tasks at once; each has one request in flight,
@@ -254,29 +221,13 @@ def _gate(
 
 
 def _query_task(
-    engine: Engine,
-    qid: str,
-    leg: ConnectionLeg,
-    request: dict[str, Any],
-    *,
-    gate: Gate | None,
-    hooks: MiddlewareRuntime,
-    context: dict[str, Any],
+    reader: Reader, qid: str, leg: ConnectionLeg, request: dict[str, Any], gate: Gate | None
 ) -> Task:
     op, scope, decode = leg.op, leg.scope, leg.decode
 
     def run() -> dict[str, Any]:
-        items, cursor = fetch_page(
-            engine,
-            op,
-            request,
-            op_id=qid,
-            limit=op.limit,
-            scope=scope,
-            hooks=hooks,
-            context=context,
-            decode=decode,
-            gate=gate,
+        items, cursor = reader.page(
+            op, request, op_id=qid, limit=op.limit, scope=scope, decode=decode, gate=gate
         )
         return {"items": items, "cursor": cursor}
 
@@ -284,22 +235,20 @@ def _query_task(
 
 
 def _batch_task(
-    engine: Engine,
+    reader: Reader,
     qid: str,
     leg: SingleLeg,
-    *,
     prepared: tuple[list[tuple[Any, ...] | None], dict[tuple[Any, ...], dict[str, Any]]],
-    consistent: bool,
+    *,
     gate: Gate | None,
-    hooks: MiddlewareRuntime,
-    context: dict[str, Any],
+    consistent: bool,
 ) -> Task:
     identities, unique = prepared
-    batching = Batching(engine.limits, engine.sleep, gate if gate is not None else nullcontext())
+    limits, sleep = reader.engine.limits, reader.engine.sleep
+    batching = Batching(limits, sleep, gate if gate is not None else nullcontext())
 
     def run() -> list[Any]:
-        found = batch_read(
-            engine,
+        found = reader.batch(
             leg.op,
             list(unique.values()),
             table=leg.table,
@@ -308,8 +257,6 @@ def _batch_task(
             batching=batching,
             decode=leg.decode,
             identity=leg.identity,
-            hooks=hooks,
-            context=context,
         )
         return [None if ident is None else found.get(ident) for ident in identities]
 

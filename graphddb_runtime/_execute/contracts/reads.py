@@ -48,7 +48,7 @@ from ...spec.catalog import other_kind
 from ...spec.plans import ContractPlan, QueryMethodPlan, QueryPlan, ReadOpPlan
 from ..batch import Batching, identity_function, key_identity
 from ..engine import CacheKind
-from ..fetch import batch_read, fetch_page, generic_decoder, read_plan
+from ..fetch import Reader, generic_decoder, read_plan
 from ..hooks.reads import around_request
 from ..options import QUERY_METHOD, common_options, read_flags
 
@@ -224,8 +224,9 @@ class _Single:
         """The read, with R1 to R5 around it when the call has request-level hooks; R1 may
         redirect the key (re-validated)."""
         context = dict(opts.context) if hooks.request or hooks.op else {}
+        reader = Reader(self.engine, hooks, context)
         if not hooks.request:
-            return self._read(key, opts, start, hooks, context)
+            return self._read(key, opts, start, reader)
         root = self.query.operations[0]
         entities = self.engine.catalog.entities
         entity = entities.get(root.entity) if root.entity is not None else None
@@ -241,7 +242,7 @@ class _Single:
         def body(new_key: Any, new_params: Any) -> Any:
             new_opts = method_options(self.op_id, new_params, opts.numbers, opts.datetimes)
             new_start = self.preflight(new_key, new_opts)
-            return self._read(new_key, new_opts, new_start, hooks, context)
+            return self._read(new_key, new_opts, new_start, reader)
 
         return around_request(hooks, ctx, body)
 
@@ -250,8 +251,7 @@ class _Single:
         key: Mapping[str, Any],
         opts: MethodOptions,
         start: AV | None,
-        hooks: MiddlewareRuntime,
-        context: dict[str, Any],
+        reader: Reader,
     ) -> Any:
         engine, op_id = self.engine, self.op_id
         root = read_plan(engine, self.query, opts.datetimes).operations[0]
@@ -275,16 +275,7 @@ class _Single:
                 start_key=start,
                 op_id=op_id,
             )
-        items, cursor = fetch_page(
-            engine,
-            root,
-            request,
-            op_id=op_id,
-            limit=limit,
-            scope=op_id,
-            hooks=hooks,
-            context=context,
-        )
+        items, cursor = reader.page(root, request, op_id=op_id, limit=limit, scope=op_id)
         if self.plan.resolution == "point":
             return items[0] if items else None
         return {"items": items, "cursor": encode_per_key_cursor(key, cursor)}
@@ -345,8 +336,7 @@ def _fetch(
     op_id: str,
 ) -> dict[tuple[Any, ...], dict[str, Any]]:
     """One chunked BatchGetItem for ``keys``: hydrated items by key identity (no hooks)."""
-    return batch_read(
-        engine,
+    return Reader(engine, NO_READ_HOOKS, {}).batch(
         engine.cache.get(_BATCH_OPS, op, _as_batch),
         keys,
         table=engine.physical(op.table),
@@ -355,8 +345,6 @@ def _fetch(
         batching=Batching(engine.limits, engine.sleep),
         decode=generic_decoder(op, op_id),
         identity=identity_function([attr for attr, _ in op.key]),
-        hooks=NO_READ_HOOKS,
-        context={},
     )
 
 

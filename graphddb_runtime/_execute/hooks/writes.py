@@ -16,16 +16,13 @@ already run, outside the hooks):
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..._bind.params import validate_params
-from ..._bind.requests import delete_request, put_record, put_request, update_request
 from ..._values.codec import attributes, deserialize, deserialize_item
 from ...errors import GraphDDBError
 from ...middleware import PersistCtx, WriteCtx, WriteRuntime, declined, model_of, recover
-from ...spec.plans import CommandPlan, Literal
+from ...spec.plans import CommandPlan
 
 if TYPE_CHECKING:
     from ..engine import Engine
@@ -33,7 +30,6 @@ if TYPE_CHECKING:
 __all__ = [
     "KINDS",
     "change",
-    "effective_request",
     "persist",
     "returned",
     "send_command",
@@ -43,7 +39,6 @@ __all__ = [
 
 #: Command type -> logical write kind (section 37).
 KINDS = {"PutItem": "put", "UpdateItem": "update", "DeleteItem": "delete"}
-_TYPES = {"put": "PutItem", "update": "UpdateItem", "delete": "DeleteItem"}
 _TRANSACT_KEY = {"PutItem": "Put", "UpdateItem": "Update", "DeleteItem": "Delete"}
 _OPERATIONS = {key: operation for operation, key in _TRANSACT_KEY.items()}
 
@@ -144,97 +139,6 @@ def persist(
     for hook in hooks.persist_after:
         hook(pctx, results)
     return results
-
-
-# --- re-derivation and kind rewrites (section 39 steps 4 and 5) ---------------------------------
-
-
-def effective_request(
-    engine: Engine,
-    plan: CommandPlan,
-    ctx: WriteCtx,
-    *,
-    return_values: str | None,
-    hooks: WriteRuntime,
-) -> tuple[CommandPlan, dict[str, Any]]:
-    """The plan and request of the input W1 left (section 39 steps 4 and 5), re-validated."""
-    entity = engine.catalog.entities.get(plan.entity) if plan.entity is not None else None
-    source = KINDS[plan.type]
-    target = ctx.kind
-    if target not in _TYPES:
-        raise GraphDDBError(f"{plan.id}: W1 set an unknown write kind {target!r}")
-    if target == "put" and source != "put":
-        raise GraphDDBError(f"{plan.id}: W1 cannot rewrite a {source} into a put")
-    data = ctx.input if isinstance(ctx.input, Mapping) else {}
-    effective = _mapping(data.get("params"), plan.id, "input['params']")
-    for part in ("item", "key"):
-        for name, value in _mapping(data.get(part), plan.id, f"input['{part}']").items():
-            if name in plan.params:
-                effective[name] = value
-    validate_params(plan.id, effective, plan.params)
-    changes = _mapping(data.get("changes"), plan.id, "input['changes']")
-    if hooks.after and return_values is None:
-        return_values = "ALL_OLD"
-    table = engine.physical(plan.table)
-    op_id = plan.id
-    overrides: dict[str, Any] = {}
-    extra: dict[str, Any] = {}
-    if source == "put":
-        fields = {field for field, _ in plan.item}
-        for name, value in _mapping(data.get("item"), op_id, "input['item']").items():
-            if name in plan.params:
-                continue
-            (overrides if name in fields else extra)[name] = value
-    if source == target == "put":
-        assert entity is not None  # CM003: PutItem has an entity
-        request = put_request(
-            plan,
-            entity,
-            effective,
-            table=table,
-            return_values=return_values,
-            op_id=op_id,
-            overrides=overrides,
-            extra=extra,
-        )
-        return plan, request
-    if source == "put":  # put -> update or delete: the key comes from the item record
-        assert entity is not None
-        record, derived = put_record(plan, entity, effective, op_id, overrides)
-        base = dict(derived[: 2 if entity.sk is not None else 1])
-        key = tuple((attr, Literal(value=value)) for attr, value in base.items())
-        plan = dataclasses.replace(plan, key=key, item=())
-        sets = {**record, **extra, **changes}  # SET every non-key item field, then changes
-        changes = {name: value for name, value in sets.items() if name not in base}
-    if target == "delete":
-        plan = dataclasses.replace(plan, type="DeleteItem", changes=())
-        return plan, delete_request(
-            plan, effective, table=table, return_values=_old_only(return_values), op_id=op_id
-        )
-    # update, or a soft delete (delete -> update): SET the input's changes on the same key
-    plan = dataclasses.replace(plan, type="UpdateItem")
-    return plan, update_request(
-        plan,
-        entity,
-        effective,
-        table=table,
-        return_values=return_values,
-        op_id=op_id,
-        extra_changes=dict(changes),
-    )
-
-
-def _old_only(return_values: str | None) -> str | None:
-    """A DeleteItem can only return the old item."""
-    return "ALL_OLD" if return_values is not None else None
-
-
-def _mapping(value: object, op_id: str, what: str) -> dict[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise GraphDDBError(f"{op_id}: a write.before hook left {what} that is not a mapping")
-    return dict(value)
 
 
 # --- the change seen by W2 (section 39 step 11) ---------------------------------------------------
