@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from ._dataclass import dataclass, field
 
@@ -132,9 +132,22 @@ def declined(value: Any) -> bool:
 # --- resolved hook sets (one per call) ----------------------------------------------------------
 
 
-def _resolve(middlewares: Sequence[Any], levels: Levels) -> dict[str, Any]:
-    """Each level's hooks, by field name, FIFO or LIFO as the level says."""
-    return {name: hooks_at(middlewares, *path, lifo=lifo) for name, path, lifo in levels}
+Levels = tuple[tuple[str, tuple[str, ...], bool], ...]
+Flags = tuple[tuple[str, tuple[str, ...]], ...]
+R = TypeVar("R")
+
+
+def _resolved(cls: type[R], middlewares: Sequence[Any], levels: Levels, empty: R) -> R:
+    """The hook set ``cls`` of ``middlewares`` (``empty`` when there are none)."""
+    if not middlewares:
+        return empty
+    return cls(**{name: hooks_at(middlewares, *path, lifo=lifo) for name, path, lifo in levels})
+
+
+def _set_flags(hooks: object, flags: Flags) -> None:
+    """Each flag field: whether any of its hook fields is not empty."""
+    for flag, names in flags:
+        object.__setattr__(hooks, flag, any(getattr(hooks, name) for name in names))
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,17 +168,12 @@ class MiddlewareRuntime:
     op: bool = False
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "request", bool(self.before or self.after_fetch or self.on_error))
-        object.__setattr__(
-            self, "op", bool(self.op_before or self.op_after_fetch or self.op_on_error)
-        )
+        _set_flags(self, _READ_FLAGS)
 
     @classmethod
     def of(cls, middlewares: Sequence[Any]) -> MiddlewareRuntime:
         """The read hooks of ``middlewares``; the shared empty instance when there are none."""
-        if not middlewares:
-            return NO_READ_HOOKS
-        return cls(**_resolve(middlewares, _READ_LEVELS))
+        return _resolved(cls, middlewares, _READ_LEVELS, NO_READ_HOOKS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,23 +195,15 @@ class WriteRuntime:
     persist: bool = False
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "logical", bool(self.before or self.after or self.on_error))
-        object.__setattr__(
-            self,
-            "persist",
-            bool(self.persist_before or self.persist_after or self.persist_on_error),
-        )
+        _set_flags(self, _WRITE_FLAGS)
 
     @classmethod
     def of(cls, middlewares: Sequence[Any]) -> WriteRuntime:
         """The write hooks of ``middlewares``; the shared empty instance when there are none."""
-        if not middlewares:
-            return NO_WRITE_HOOKS
-        return cls(**_resolve(middlewares, _WRITE_LEVELS))
+        return _resolved(cls, middlewares, _WRITE_LEVELS, NO_WRITE_HOOKS)
 
 
-Levels = tuple[tuple[str, tuple[str, ...], bool], ...]
-#: Field -> (path in the middleware tree, LIFO): the order of section 36.
+#: Field -> (path in the middleware tree, LIFO), in the order of section 36; flag -> fields.
 _READ_LEVELS: Levels = (
     ("before", ("read", "before"), False),
     ("after_fetch", ("read", "afterFetch"), True),
@@ -212,6 +212,10 @@ _READ_LEVELS: Levels = (
     ("op_after_fetch", ("read", "op", "afterFetch"), True),
     ("op_on_error", ("read", "op", "onError"), True),
 )
+_READ_FLAGS: Flags = (
+    ("request", ("before", "after_fetch", "on_error")),
+    ("op", ("op_before", "op_after_fetch", "op_on_error")),
+)
 _WRITE_LEVELS: Levels = (
     ("before", ("write", "before"), False),
     ("after", ("write", "after"), True),
@@ -219,6 +223,10 @@ _WRITE_LEVELS: Levels = (
     ("persist_before", ("write", "persist", "before"), False),
     ("persist_after", ("write", "persist", "after"), True),
     ("persist_on_error", ("write", "persist", "onError"), True),
+)
+_WRITE_FLAGS: Flags = (
+    ("logical", ("before", "after", "on_error")),
+    ("persist", ("persist_before", "persist_after", "persist_on_error")),
 )
 
 #: The hooks of a call with no middleware: every list empty (shared, never mutated).

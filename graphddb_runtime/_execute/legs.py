@@ -18,7 +18,7 @@ the same key order, the same values, the same errors in the same order.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from boto3.dynamodb.types import DYNAMODB_CONTEXT
 
@@ -35,11 +35,8 @@ from .._values.templates import Template, text, unbound
 from ..errors import ParameterValidationError
 from ..spec.plans import Literal, ParamRef, QueryPlan, ReadOpPlan, Value
 from .batch import identity_function
-from .engine import CacheKind
+from .engine import CacheKind, Engine
 from .fetch import Decode, generic_decoder
-
-if TYPE_CHECKING:
-    from .engine import Engine
 
 __all__ = ["ConnectionLeg", "SingleLeg", "compiled_legs", "decoder"]
 

@@ -54,32 +54,18 @@ def build_command_request(
 ) -> dict[str, Any]:
     """The exact kwargs of the command's single DynamoDB call (``overrides`` and ``extra``
     for a put, ``extra_changes`` for an update: what a W1 hook added, section 39)."""
-    table = engine.physical(plan.table)
     entity = engine.catalog.entities.get(plan.entity) if plan.entity is not None else None
-    op_id = plan.id
+    common: dict[str, Any] = {
+        "table": engine.physical(plan.table),
+        "return_values": return_values,
+        "op_id": plan.id,
+    }
     if plan.type == "PutItem":
         assert entity is not None  # CM003: PutItem has an entity
-        return put_request(
-            plan,
-            entity,
-            params,
-            table=table,
-            return_values=return_values,
-            op_id=op_id,
-            overrides=overrides,
-            extra=extra,
-        )
+        return put_request(plan, entity, params, overrides=overrides, extra=extra, **common)
     if plan.type == "UpdateItem":
-        return update_request(
-            plan,
-            entity,
-            params,
-            table=table,
-            return_values=return_values,
-            op_id=op_id,
-            extra_changes=extra_changes,
-        )
-    return delete_request(plan, params, table=table, return_values=return_values, op_id=op_id)
+        return update_request(plan, entity, params, extra_changes=extra_changes, **common)
+    return delete_request(plan, params, **common)
 
 
 def execute_command(

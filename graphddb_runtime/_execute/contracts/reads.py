@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..._bind.params import validate_params
 from ..._bind.requests import (
@@ -47,13 +47,10 @@ from ...middleware import NO_READ_HOOKS, MiddlewareRuntime, ReadRequestCtx, mode
 from ...spec.catalog import other_kind
 from ...spec.plans import ContractPlan, QueryMethodPlan, QueryPlan, ReadOpPlan
 from ..batch import Batching, identity_function, key_identity
-from ..engine import CacheKind
+from ..engine import CacheKind, Engine
 from ..fetch import Reader, generic_decoder, read_plan
 from ..hooks.reads import around_request
 from ..options import QUERY_METHOD, common_options, read_flags
-
-if TYPE_CHECKING:
-    from ..engine import Engine
 
 __all__ = ["MethodOptions", "execute_query_method", "method_options", "resolve_method"]
 
