@@ -15,15 +15,15 @@ exception is re-raised unchanged.
 
 Each call takes one snapshot of the registry (:meth:`MiddlewareRegistry.snapshot`) and resolves
 it into :class:`MiddlewareRuntime` (read hooks) and :class:`WriteRuntime` (write hooks), so the
-hook lists are looked up once per call; with no middleware both are ``None`` and the executors
-skip the hook machinery entirely.
+hook lists are looked up once per call. Executors always run those lists; with no middleware they
+get the shared empty instances, and a level whose lists are all empty builds no context.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from ._dataclass import dataclass, field
 
@@ -132,56 +132,106 @@ def declined(value: Any) -> bool:
 # --- resolved hook sets (one per call) ----------------------------------------------------------
 
 
+Levels = tuple[tuple[str, tuple[str, ...], bool], ...]
+Flags = tuple[tuple[str, tuple[str, ...]], ...]
+R = TypeVar("R")
+
+
+def _resolved(cls: type[R], middlewares: Sequence[Any], levels: Levels, empty: R) -> R:
+    """The hook set ``cls`` of ``middlewares`` (``empty`` when there are none)."""
+    if not middlewares:
+        return empty
+    return cls(**{name: hooks_at(middlewares, *path, lifo=lifo) for name, path, lifo in levels})
+
+
+def _set_flags(hooks: object, flags: Flags) -> None:
+    """Each flag field: whether any of its hook fields is not empty."""
+    for flag, names in flags:
+        object.__setattr__(hooks, flag, any(getattr(hooks, name) for name in names))
+
+
 @dataclass(frozen=True, slots=True)
 class MiddlewareRuntime:
-    """The read hooks (R1 to R5) of one snapshot, ordered once."""
+    """The read hooks (R1 to R5) of one snapshot, ordered once (possibly all empty).
 
-    before: tuple[Hook, ...]  # R1, FIFO
-    after_fetch: tuple[Hook, ...]  # R4, LIFO
-    on_error: tuple[Hook, ...]  # R5 request level, LIFO
-    op_before: tuple[Hook, ...]  # R2, FIFO
-    op_after_fetch: tuple[Hook, ...]  # R3, LIFO
-    op_on_error: tuple[Hook, ...]  # R5 op level, LIFO
+    ``request`` is true when R1, R4 or the request-level R5 has a hook, ``op`` when R2, R3 or
+    the op-level R5 has one (both computed): a level without hooks costs its executor nothing.
+    """
+
+    before: tuple[Hook, ...] = ()  # R1, FIFO
+    after_fetch: tuple[Hook, ...] = ()  # R4, LIFO
+    on_error: tuple[Hook, ...] = ()  # R5 request level, LIFO
+    op_before: tuple[Hook, ...] = ()  # R2, FIFO
+    op_after_fetch: tuple[Hook, ...] = ()  # R3, LIFO
+    op_on_error: tuple[Hook, ...] = ()  # R5 op level, LIFO
+    request: bool = False
+    op: bool = False
+
+    def __post_init__(self) -> None:
+        _set_flags(self, _READ_FLAGS)
 
     @classmethod
-    def of(cls, middlewares: Sequence[Any]) -> MiddlewareRuntime | None:
-        """The read hooks of ``middlewares``; ``None`` when there is no middleware at all."""
-        if not middlewares:
-            return None
-        return cls(
-            before=hooks_at(middlewares, "read", "before"),
-            after_fetch=hooks_at(middlewares, "read", "afterFetch", lifo=True),
-            on_error=hooks_at(middlewares, "read", "onError", lifo=True),
-            op_before=hooks_at(middlewares, "read", "op", "before"),
-            op_after_fetch=hooks_at(middlewares, "read", "op", "afterFetch", lifo=True),
-            op_on_error=hooks_at(middlewares, "read", "op", "onError", lifo=True),
-        )
+    def of(cls, middlewares: Sequence[Any]) -> MiddlewareRuntime:
+        """The read hooks of ``middlewares``; the shared empty instance when there are none."""
+        return _resolved(cls, middlewares, _READ_LEVELS, NO_READ_HOOKS)
 
 
 @dataclass(frozen=True, slots=True)
 class WriteRuntime:
-    """The write hooks (W1 to W5) of one snapshot, ordered once."""
+    """The write hooks (W1 to W5) of one snapshot, ordered once (possibly all empty).
 
-    before: tuple[Hook, ...]  # W1, FIFO
-    after: tuple[Hook, ...]  # W2, LIFO
-    on_error: tuple[Hook, ...]  # W5 logical level, LIFO
-    persist_before: tuple[Hook, ...]  # W3, FIFO
-    persist_after: tuple[Hook, ...]  # W4, LIFO
-    persist_on_error: tuple[Hook, ...]  # W5 persist level, LIFO
+    ``logical`` is true when W1, W2 or the logical W5 has a hook, ``persist`` when W3, W4 or
+    the persist-level W5 has one (both computed): a level without hooks costs its executor
+    nothing.
+    """
+
+    before: tuple[Hook, ...] = ()  # W1, FIFO
+    after: tuple[Hook, ...] = ()  # W2, LIFO
+    on_error: tuple[Hook, ...] = ()  # W5 logical level, LIFO
+    persist_before: tuple[Hook, ...] = ()  # W3, FIFO
+    persist_after: tuple[Hook, ...] = ()  # W4, LIFO
+    persist_on_error: tuple[Hook, ...] = ()  # W5 persist level, LIFO
+    logical: bool = False
+    persist: bool = False
+
+    def __post_init__(self) -> None:
+        _set_flags(self, _WRITE_FLAGS)
 
     @classmethod
-    def of(cls, middlewares: Sequence[Any]) -> WriteRuntime | None:
-        """The write hooks of ``middlewares``; ``None`` when there is no middleware at all."""
-        if not middlewares:
-            return None
-        return cls(
-            before=hooks_at(middlewares, "write", "before"),
-            after=hooks_at(middlewares, "write", "after", lifo=True),
-            on_error=hooks_at(middlewares, "write", "onError", lifo=True),
-            persist_before=hooks_at(middlewares, "write", "persist", "before"),
-            persist_after=hooks_at(middlewares, "write", "persist", "after", lifo=True),
-            persist_on_error=hooks_at(middlewares, "write", "persist", "onError", lifo=True),
-        )
+    def of(cls, middlewares: Sequence[Any]) -> WriteRuntime:
+        """The write hooks of ``middlewares``; the shared empty instance when there are none."""
+        return _resolved(cls, middlewares, _WRITE_LEVELS, NO_WRITE_HOOKS)
+
+
+#: Field -> (path in the middleware tree, LIFO), in the order of section 36; flag -> fields.
+_READ_LEVELS: Levels = (
+    ("before", ("read", "before"), False),
+    ("after_fetch", ("read", "afterFetch"), True),
+    ("on_error", ("read", "onError"), True),
+    ("op_before", ("read", "op", "before"), False),
+    ("op_after_fetch", ("read", "op", "afterFetch"), True),
+    ("op_on_error", ("read", "op", "onError"), True),
+)
+_READ_FLAGS: Flags = (
+    ("request", ("before", "after_fetch", "on_error")),
+    ("op", ("op_before", "op_after_fetch", "op_on_error")),
+)
+_WRITE_LEVELS: Levels = (
+    ("before", ("write", "before"), False),
+    ("after", ("write", "after"), True),
+    ("on_error", ("write", "onError"), True),
+    ("persist_before", ("write", "persist", "before"), False),
+    ("persist_after", ("write", "persist", "after"), True),
+    ("persist_on_error", ("write", "persist", "onError"), True),
+)
+_WRITE_FLAGS: Flags = (
+    ("logical", ("before", "after", "on_error")),
+    ("persist", ("persist_before", "persist_after", "persist_on_error")),
+)
+
+#: The hooks of a call with no middleware: every list empty (shared, never mutated).
+NO_READ_HOOKS: Final = MiddlewareRuntime()
+NO_WRITE_HOOKS: Final = WriteRuntime()
 
 
 # --- contexts (section 37) ----------------------------------------------------------------------

@@ -14,7 +14,6 @@ from ._execute.client import Sender
 from ._execute.contracts import reads as _contract_reads
 from ._execute.contracts import writes as _contract_writes
 from ._execute.engine import Engine
-from ._execute.hooks import transactions as _tx_hooks
 from ._execute.transactions import execute as _transactions
 from ._suggest import received
 from .errors import ConfigurationError, SpecIssue
@@ -149,7 +148,7 @@ class GraphDDBRuntime:
         ``options["idempotencyToken"]`` or ``client_request_token``.
         """
         hooks = WriteRuntime.of(self._middleware.snapshot())
-        _run_transaction(
+        _transactions.execute_transaction(
             self._engine, transaction_id, params, options, client_request_token, hooks=hooks
         )
 
@@ -196,7 +195,9 @@ class GraphDDBRuntime:
             return _writes.execute_command(engine, command_id, merged, opts, hooks)
 
         def run_transaction(transaction_id: str, merged: Mapping[str, Any], opts: Any) -> Any:
-            _run_transaction(engine, transaction_id, merged, opts, None, hooks=hooks)
+            _transactions.execute_transaction(
+                engine, transaction_id, merged, opts, None, hooks=hooks
+            )
 
         return _contract_writes.execute_command_method(
             engine,
@@ -207,25 +208,6 @@ class GraphDDBRuntime:
             options=options,
             run_command=run_command,
             run_transaction=run_transaction,
-        )
-
-
-def _run_transaction(
-    engine: Engine,
-    transaction_id: object,
-    params: object,
-    options: object,
-    client_request_token: object,
-    *,
-    hooks: WriteRuntime | None,
-) -> None:
-    if hooks is None:
-        _transactions.execute_transaction(
-            engine, transaction_id, params, options, client_request_token
-        )
-    else:
-        _tx_hooks.execute_transaction(
-            engine, transaction_id, params, options, client_request_token, hooks=hooks
         )
 
 

@@ -110,6 +110,87 @@ def _identity(item: Mapping[str, Any], names: Sequence[str]) -> tuple[Any, ...]:
     return tuple([(name, _canonical(item[name])) for name in names if name in item])
 
 
+# --- the chunked send with retries (sections 21.1 to 21.3) -------------------------------------
+
+#: Per chunk: the items found, what is left (unprocessed, or not sent after a failure) and the
+#: error of its failed call, if any.
+Outcome = tuple[list[AV], list[AV], OperationExecutionError | None]
+
+
+def _send_chunks(
+    sender: Sender,
+    operation_id: str,
+    operation: str,
+    chunks: list[list[AV]],
+    *,
+    build: Callable[[list[AV]], dict[str, Any]],
+    answer: Callable[[Mapping[str, Any]], tuple[Sequence[AV], Sequence[AV]]],
+    batching: Batching,
+) -> list[Outcome]:
+    """Send every chunk, retrying what ``answer`` reports left (``(found, left)`` of one
+    response) after a backoff; after a failed call nothing more is sent (section 21.3)."""
+    limits = batching.limits
+    stop = [False]
+
+    def run(chunk: list[AV], _: int) -> Outcome:
+        found: list[AV] = []
+        pending = chunk
+        attempt = 0
+        while True:
+            try:
+                with batching.gate:
+                    if stop[0]:
+                        return found, pending, None
+                    response = sender.send(operation_id, operation, build(pending))
+            except OperationExecutionError as error:
+                stop[0] = True
+                return found, pending, error
+            got, left = answer(response)
+            found.extend(got)
+            if not left or attempt >= limits.batch_max_retries:
+                return found, list(left), None
+            attempt += 1
+            batching.sleep(backoff_delay(attempt, limits))
+            pending = list(left)
+
+    return map_with_concurrency(chunks, limits.batch_concurrency, run)
+
+
+def _settle(
+    outcomes: list[Outcome],
+    operation_id: str,
+    *,
+    table: str,
+    field: str,
+    what: str,
+    limits: RuntimeLimits,
+) -> None:
+    """Raise the first failure (with ``unprocessed`` and, for writes, ``unknown``), else a
+    ``BatchIncompleteError`` when anything is left after the retries."""
+    unprocessed: list[dict[str, Any]] = []
+    unknown: list[dict[str, Any]] = []
+    for _, left, error in outcomes:
+        # A failed write whose outcome is unknown may have been applied (section 21.3).
+        into = (
+            unknown
+            if error is not None and field == "request" and outcome_unknown(error)
+            else unprocessed
+        )
+        into.extend({"table": table, field: entry} for entry in left)
+    failure = next((error for _, _, error in outcomes if error is not None), None)
+    if failure is not None:
+        failure.unprocessed = tuple(unprocessed)
+        failure.unknown = tuple(unknown)
+        raise failure
+    if unprocessed:
+        raise BatchIncompleteError(
+            f"{what}: {len(unprocessed)} {field}(s) still unprocessed for table '{table}' "
+            f"after {limits.batch_max_retries} retries",
+            unprocessed=unprocessed,
+            operation_id=operation_id,
+        )
+
+
 # --- BatchGetItem (section 21.1) --------------------------------------------------------------
 
 
@@ -123,46 +204,25 @@ def batch_get(
     batching: Batching,
 ) -> list[AV]:
     """Every item DynamoDB returns for ``keys`` (raw AV maps, chunk order)."""
-    limits = batching.limits
-    size = limits.max_batch_get_items
+    size = batching.limits.max_batch_get_items
     chunks = [list(keys[i : i + size]) for i in range(0, len(keys), size)]
-    stop = [False]  # set when a call fails: nothing more is sent (section 21.3)
 
-    def run(chunk: list[AV], _: int) -> tuple[list[AV], list[AV], OperationExecutionError | None]:
-        found: list[AV] = []
-        pending = chunk
-        attempt = 0
-        while True:
-            try:
-                with batching.gate:
-                    if stop[0]:
-                        return found, pending, None
-                    response = sender.batch_get_item(operation_id, build(pending))
-            except OperationExecutionError as error:
-                stop[0] = True
-                return found, pending, error
-            found.extend(response.get("Responses", {}).get(table, ()))
-            left = response.get("UnprocessedKeys", {}).get(table, {}).get("Keys") or []
-            if not left or attempt >= limits.batch_max_retries:
-                return found, list(left), None
-            attempt += 1
-            batching.sleep(backoff_delay(attempt, limits))
-            pending = list(left)
+    def answer(response: Mapping[str, Any]) -> tuple[Sequence[AV], Sequence[AV]]:
+        found = response.get("Responses", {}).get(table, ())
+        return found, response.get("UnprocessedKeys", {}).get(table, {}).get("Keys") or []
 
-    results = map_with_concurrency(chunks, limits.batch_concurrency, run)
-    leftovers = [{"table": table, "key": key} for _, left, _ in results for key in left]
-    failure = next((error for _, _, error in results if error is not None), None)
-    if failure is not None:
-        failure.unprocessed = tuple(leftovers)
-        raise failure
-    if leftovers:
-        raise BatchIncompleteError(
-            f"BatchGetItem: {len(leftovers)} key(s) still unprocessed for table '{table}' "
-            f"after {limits.batch_max_retries} retries",
-            unprocessed=leftovers,
-            operation_id=operation_id,
-        )
-    return [item for found, _, _ in results for item in found]
+    outcomes = _send_chunks(
+        sender, operation_id, "BatchGetItem", chunks, build=build, answer=answer, batching=batching
+    )
+    _settle(
+        outcomes,
+        operation_id,
+        table=table,
+        field="key",
+        what="BatchGetItem",
+        limits=batching.limits,
+    )
+    return [item for found, _, _ in outcomes for item in found]
 
 
 # --- BatchWriteItem (section 21.2) ------------------------------------------------------------
@@ -248,45 +308,30 @@ def batch_write(
     batching: Batching,
 ) -> None:
     """Send every Put/Delete request of one table, 25 (or fewer) per call, until none is left."""
-    limits = batching.limits
     writes = collapse_writes(requests, key_attributes, op_id=operation_id, table=table)
-    size = limits.max_batch_write_items
+    size = batching.limits.max_batch_write_items
     chunks = [writes[i : i + size] for i in range(0, len(writes), size)]
-    stop = [False]  # set when a call fails: nothing more is sent (section 21.3)
 
-    def run(chunk: list[AV], _: int) -> tuple[list[AV], list[AV], OperationExecutionError | None]:
-        """(unprocessed, unknown, the error of the chunk's failed call or None)."""
-        pending = chunk
-        attempt = 0
-        while True:
-            try:
-                with batching.gate:
-                    if stop[0]:
-                        return pending, [], None
-                    response = sender.batch_write_item(
-                        operation_id, {"RequestItems": {table: pending}}
-                    )
-            except OperationExecutionError as error:
-                stop[0] = True
-                return ([], pending, error) if outcome_unknown(error) else (pending, [], error)
-            left = response.get("UnprocessedItems", {}).get(table) or []
-            if not left or attempt >= limits.batch_max_retries:
-                return list(left), [], None
-            attempt += 1
-            batching.sleep(backoff_delay(attempt, limits))
-            pending = list(left)
+    def build(pending: list[AV]) -> dict[str, Any]:
+        return {"RequestItems": {table: pending}}
 
-    results = map_with_concurrency(chunks, limits.batch_concurrency, run)
-    leftovers = [{"table": table, "request": r} for left, _, _ in results for r in left]
-    failure = next((error for _, _, error in results if error is not None), None)
-    if failure is not None:
-        failure.unprocessed = tuple(leftovers)
-        failure.unknown = tuple({"table": table, "request": r} for _, u, _ in results for r in u)
-        raise failure
-    if leftovers:
-        raise BatchIncompleteError(
-            f"BatchWriteItem: {len(leftovers)} request(s) still unprocessed for table '{table}' "
-            f"after {limits.batch_max_retries} retries",
-            unprocessed=leftovers,
-            operation_id=operation_id,
-        )
+    def answer(response: Mapping[str, Any]) -> tuple[Sequence[AV], Sequence[AV]]:
+        return (), response.get("UnprocessedItems", {}).get(table) or []
+
+    outcomes = _send_chunks(
+        sender,
+        operation_id,
+        "BatchWriteItem",
+        chunks,
+        build=build,
+        answer=answer,
+        batching=batching,
+    )
+    _settle(
+        outcomes,
+        operation_id,
+        table=table,
+        field="request",
+        what="BatchWriteItem",
+        limits=batching.limits,
+    )

@@ -22,6 +22,7 @@ from ..errors import (
 )
 
 __all__ = [
+    "METHODS",
     "DynamoDBClient",
     "Sender",
     "cancellation_reasons",
@@ -107,66 +108,32 @@ def outcome_unknown(error: OperationExecutionError) -> bool:
     return (isinstance(status, int) and status >= 500) or error.code in _SERVER_FAULTS
 
 
+#: DynamoDB operation name -> the low-level client's method (every operation the runtime sends).
+METHODS: Mapping[str, str] = {
+    "GetItem": "get_item",
+    "Query": "query",
+    "PutItem": "put_item",
+    "UpdateItem": "update_item",
+    "DeleteItem": "delete_item",
+    "BatchGetItem": "batch_get_item",
+    "BatchWriteItem": "batch_write_item",
+    "TransactWriteItems": "transact_write_items",
+}
+
+
 class Sender:
-    """Sends requests built elsewhere; one method per DynamoDB operation the runtime uses."""
+    """Sends requests built elsewhere: one send-and-translate for every DynamoDB operation."""
 
     __slots__ = ("client",)
 
     def __init__(self, client: Any) -> None:
         self.client = client
 
-    def get_item(self, operation_id: str, request: dict[str, Any]) -> Mapping[str, Any]:
+    def send(self, operation_id: str, operation: str, request: dict[str, Any]) -> Mapping[str, Any]:
+        """Call the client method of ``operation`` (a :data:`METHODS` key) with ``request``;
+        botocore errors become the runtime's (section 13.2), raised ``from`` the original."""
         try:
-            response: Mapping[str, Any] = self.client.get_item(**request)
-        except (ClientError, BotoCoreError) as exc:
-            raise translated(exc, operation_id) from exc
-        return response
-
-    def query(self, operation_id: str, request: dict[str, Any]) -> Mapping[str, Any]:
-        try:
-            response: Mapping[str, Any] = self.client.query(**request)
-        except (ClientError, BotoCoreError) as exc:
-            raise translated(exc, operation_id) from exc
-        return response
-
-    def put_item(self, operation_id: str, request: dict[str, Any]) -> Mapping[str, Any]:
-        try:
-            response: Mapping[str, Any] = self.client.put_item(**request)
-        except (ClientError, BotoCoreError) as exc:
-            raise translated(exc, operation_id) from exc
-        return response
-
-    def update_item(self, operation_id: str, request: dict[str, Any]) -> Mapping[str, Any]:
-        try:
-            response: Mapping[str, Any] = self.client.update_item(**request)
-        except (ClientError, BotoCoreError) as exc:
-            raise translated(exc, operation_id) from exc
-        return response
-
-    def delete_item(self, operation_id: str, request: dict[str, Any]) -> Mapping[str, Any]:
-        try:
-            response: Mapping[str, Any] = self.client.delete_item(**request)
-        except (ClientError, BotoCoreError) as exc:
-            raise translated(exc, operation_id) from exc
-        return response
-
-    def batch_get_item(self, operation_id: str, request: dict[str, Any]) -> Mapping[str, Any]:
-        try:
-            response: Mapping[str, Any] = self.client.batch_get_item(**request)
-        except (ClientError, BotoCoreError) as exc:
-            raise translated(exc, operation_id) from exc
-        return response
-
-    def batch_write_item(self, operation_id: str, request: dict[str, Any]) -> Mapping[str, Any]:
-        try:
-            response: Mapping[str, Any] = self.client.batch_write_item(**request)
-        except (ClientError, BotoCoreError) as exc:
-            raise translated(exc, operation_id) from exc
-        return response
-
-    def transact_write_items(self, operation_id: str, request: dict[str, Any]) -> Mapping[str, Any]:
-        try:
-            response: Mapping[str, Any] = self.client.transact_write_items(**request)
+            response: Mapping[str, Any] = getattr(self.client, METHODS[operation])(**request)
         except (ClientError, BotoCoreError) as exc:
             raise translated(exc, operation_id) from exc
         return response

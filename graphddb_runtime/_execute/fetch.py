@@ -1,46 +1,46 @@
-"""The read pipeline shared by ``execute_query`` and single-key contract methods (sections 7, 38).
+"""The one page fetcher, shared by root reads, relation legs and contract reads (sections 7, 38).
 
-:func:`fetch_page` performs one physical GetItem or Query: without middleware it sends the
-request and decodes the page; with middleware it runs R2, the send and R3 (R5-op on failure)
-around the same steps. :func:`request_hooks` runs R1, the caller's body and R4 (R5 on failure)
-for one call. Both keep the no-middleware path free of any hook bookkeeping.
+:meth:`Reader.page` performs one physical GetItem or Query and returns its hydrated items and
+cursor; :meth:`Reader.batch` performs one chunked BatchGetItem and returns its hydrated items by
+key identity. Both run the op-level read hooks (R2, R3, R5-op) around the read when the call has
+any (``MiddlewareRuntime.op``); the send, the page reading and the hydration are the same either
+way. :func:`read_plan` gives the plan of the ``datetimes`` option.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from .._values.codec import deserialize_item, hydrate
+from .._bind.requests import batch_get_request
+from .._dataclass import dataclass
+from .._values.codec import deserialize_item, hydrate, serialize
 from ..cursor import mint_cursor
-from ..errors import GraphDDBError
-from ..middleware import (
-    MiddlewareRuntime,
-    ReadOpCtx,
-    ReadRequestCtx,
-    declined,
-    model_of,
-    recover,
-)
+from ..middleware import MiddlewareRuntime, ReadOpCtx, model_of
 from ..spec.plans import QueryPlan, ReadOpPlan
 from .batch import Batching, batch_get
+from .engine import CacheKind
+from .hooks.reads import around_op
 
 if TYPE_CHECKING:
     from .engine import Engine
 
-__all__ = [
-    "batch_with_hooks",
-    "fetch_page",
-    "raw_page",
-    "read_plan",
-    "request_hooks",
-    "thread_items",
-]
+__all__ = ["Decode", "Reader", "generic_decoder", "read_plan"]
 
 Item = dict[str, Any]
+AV = dict[str, Any]
+#: ``item -> hydrated item`` for one op: ``hydrate(deserialize_item(item), ...)`` or a faster
+#: equivalent (``legs.decoder``).
+Decode = Callable[[Mapping[str, Any]], Item]
+Identity = Callable[[Mapping[str, Any]], tuple[Any, ...]]
+Gate = AbstractContextManager[Any]
+
 _NO_FORMATS: Mapping[str, str] = MappingProxyType({})
+#: A plan -> its twin that restores no format (``datetimes="text"``).
+_TEXT_PLANS: CacheKind[QueryPlan, QueryPlan] = CacheKind("datetimes-text plans")
 
 
 def read_plan(engine: Engine, plan: QueryPlan, datetimes: str) -> QueryPlan:
@@ -49,26 +49,183 @@ def read_plan(engine: Engine, plan: QueryPlan, datetimes: str) -> QueryPlan:
     ``datetime`` / ``date`` field is returned as its stored text, root and relations alike."""
     if datetimes != "text" or not any(op.formats for op in plan.operations):
         return plan
-    key = ("datetimes-text", plan.id)
-    found = engine.compiled.get(key)
-    if found is None or found[0] is not plan:
-        ops = tuple(
-            dataclasses.replace(op, formats=_NO_FORMATS) if op.formats else op
-            for op in plan.operations
-        )
-        found = engine.compiled[key] = (plan, dataclasses.replace(plan, operations=ops))
-    text_plan: QueryPlan = found[1]
-    return text_plan
+    return engine.cache.get(_TEXT_PLANS, plan, _text_twin)
 
 
-def raw_page(
-    engine: Engine, op: ReadOpPlan, response: Mapping[str, Any], *, limit: int | None
+def _text_twin(plan: QueryPlan) -> QueryPlan:
+    ops = tuple(
+        dataclasses.replace(op, formats=_NO_FORMATS) if op.formats else op for op in plan.operations
+    )
+    return dataclasses.replace(plan, operations=ops)
+
+
+def generic_decoder(op: ReadOpPlan, op_id: str | None) -> Decode:
+    """``hydrate(deserialize_item(item), ...)`` with the op's projection and formats."""
+    projection, formats, entity = op.projection, op.formats, op.entity
+    return lambda item: hydrate(
+        deserialize_item(item), projection, formats, op_id=op_id, entity=entity
+    )
+
+
+# --- GetItem and Query pages (section 7.7), BatchGetItem (sections 19 and 31.2) -------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """The physical reads of one call: its engine, its read hooks and their shared context.
+
+    Every GetItem, Query and BatchGetItem of a root read, a relation leg or a contract read is
+    one of these two methods; each runs the call's op-level hooks (R2, R3, R5-op) around the
+    read when it has any (``MiddlewareRuntime.op``), and the send, page reading and hydration
+    are the same either way.
+    """
+
+    engine: Engine
+    hooks: MiddlewareRuntime
+    context: dict[str, Any]
+
+    def page(
+        self,
+        op: ReadOpPlan,
+        request: dict[str, Any],
+        *,
+        op_id: str,
+        limit: int | None,
+        scope: str,
+        decode: Decode | None = None,
+        gate: Gate | None = None,
+    ) -> tuple[list[Item], str | None]:
+        """Send one GetItem or Query and return its hydrated items and cursor.
+
+        A GetItem gives ``[]`` or ``[item]`` and no cursor. ``decode`` (a faster equivalent of the
+        generic hydration, for ops without formats) serves the pages it can; ``gate`` bounds the
+        send (section 20.2). With op-level hooks the request goes through R2 (which may change it),
+        R3 sees the deserialized items, and an R5-op recovery replaces the items (the cursor is
+        then ``None``).
+        """
+        engine, hooks = self.engine, self.hooks
+        if hooks.op:
+            ctx = _op_ctx(engine, op, {"type": op.type, **request}, self.context)
+
+            def read(operation: dict[str, Any]) -> tuple[list[Item], Any]:
+                kwargs = {k: v for k, v in operation.items() if k != "type"}
+                return _raw_page(engine, op, _send(engine, op, op_id, kwargs, gate), limit)
+
+            raw, cursor_key = around_op(hooks, ctx, read, op_id)
+            items = _hydrated(op, raw, op_id)
+        else:
+            response = _send(engine, op, op_id, request, gate)
+            items, cursor_key = _page(engine, op, response, limit=limit, op_id=op_id, decode=decode)
+        if not cursor_key:
+            return items, None
+        return items, mint_cursor(cursor_key, secret=engine.cursor_secret, scope=scope)
+
+    def batch(
+        self,
+        op: ReadOpPlan,
+        keys: Sequence[AV],
+        *,
+        table: str,
+        consistent: bool,
+        op_id: str,
+        batching: Batching,
+        decode: Decode,
+        identity: Identity,
+    ) -> dict[tuple[Any, ...], Item]:
+        """One chunked BatchGetItem of ``op`` for ``keys``: hydrated items by key ``identity``.
+
+        With op-level hooks, R2 sees ``{"type": "BatchGetItem", "tableName", "keys",
+        "requestExtra"}`` and may change the keys and the extra request fields (the executor chunks
+        whatever keys it leaves), R3 sees the deserialized items, and each item it leaves that holds
+        the key attributes is matched by key (the first one per key wins).
+        """
+        engine, hooks = self.engine, self.hooks
+        if not hooks.op:
+
+            def build(chunk: list[AV]) -> dict[str, Any]:
+                return batch_get_request(op, chunk, table=table, consistent=consistent)
+
+            raw = batch_get(
+                engine.sender, op_id, table=table, keys=keys, build=build, batching=batching
+            )
+            return {identity(item): decode(item) for item in raw}
+        entry = batch_get_request(op, [], table=table, consistent=consistent)["RequestItems"][table]
+        extra = {k: v for k, v in entry.items() if k != "Keys"}
+        operation = {
+            "type": "BatchGetItem",
+            "tableName": table,
+            "keys": list(keys),
+            "requestExtra": extra,
+        }
+        ctx = _op_ctx(engine, op, operation, self.context)
+
+        def read(operation: dict[str, Any]) -> tuple[list[Item], None]:
+            target = operation.get("tableName", table)
+            request_extra = dict(operation.get("requestExtra") or {})
+
+            def build(chunk: list[AV]) -> dict[str, Any]:
+                return {"RequestItems": {target: {"Keys": chunk, **request_extra}}}
+
+            raw = batch_get(
+                engine.sender,
+                op_id,
+                table=target,
+                keys=list(operation.get("keys") or ()),
+                build=build,
+                batching=batching,
+            )
+            return [deserialize_item(item) for item in raw], None
+
+        items, _ = around_op(hooks, ctx, read, op_id)
+        attributes = [attr for attr, _ in op.key]
+        found: dict[tuple[Any, ...], Item] = {}
+        for item in items:
+            if isinstance(item, Mapping) and all(a in item for a in attributes):
+                key = {a: serialize(item[a], op_id=op_id) for a in attributes}
+                hydrated = hydrate(item, op.projection, op.formats, op_id=op_id, entity=op.entity)
+                found.setdefault(identity(key), hydrated)
+        return found
+
+
+def _send(
+    engine: Engine, op: ReadOpPlan, op_id: str, request: dict[str, Any], gate: Gate | None
+) -> Mapping[str, Any]:
+    if gate is None:
+        return engine.sender.send(op_id, op.type, request)
+    with gate:
+        return engine.sender.send(op_id, op.type, request)
+
+
+def _page(
+    engine: Engine,
+    op: ReadOpPlan,
+    response: Mapping[str, Any],
+    *,
+    limit: int | None,
+    op_id: str,
+    decode: Decode | None,
 ) -> tuple[list[Item], Mapping[str, Any] | None]:
-    """Deserialized items of one Query page and the key its cursor is built from (section 7.7).
+    """Hydrated items and cursor key of one response: ``decode`` per item when it applies."""
+    if decode is not None and op.type == "Query":
+        found = response.get("Items", ())
+        if type(found) is list and (limit is not None or len(found) <= engine.limits.max_items):
+            last = response.get("LastEvaluatedKey")
+            return [decode(item) for item in found], deserialize_item(last) if last else None
+    raw, cursor_key = _raw_page(engine, op, response, limit)
+    return _hydrated(op, raw, op_id), cursor_key
+
+
+def _raw_page(
+    engine: Engine, op: ReadOpPlan, response: Mapping[str, Any], limit: int | None
+) -> tuple[list[Item], Mapping[str, Any] | None]:
+    """Deserialized items of one response and the key its cursor is built from (section 7.7).
 
     Without a ``Limit`` more than ``max_items`` items are truncated and the cursor key is the
     last item kept; otherwise it is DynamoDB's ``LastEvaluatedKey``.
     """
+    if op.type == "GetItem":
+        item = response.get("Item")
+        return ([deserialize_item(item)] if item else []), None
     raw = [deserialize_item(i) for i in response.get("Items", ())]
     if limit is None and len(raw) > engine.limits.max_items:
         raw = raw[: engine.limits.max_items]
@@ -79,184 +236,19 @@ def raw_page(
     return raw, None
 
 
-def thread_items(hooks: tuple[Any, ...], ctx: Any, items: list[Item], what: str) -> list[Item]:
-    """R3: each hook's return value feeds the next; ``None`` keeps the list."""
-    for hook in hooks:
-        out = hook(ctx, items)
-        if out is None:
-            continue
-        if not isinstance(out, list):
-            raise GraphDDBError(
-                f"{what}: a read.op.afterFetch hook must return a list of items or None, "
-                f"got {type(out).__name__}"
-            )
-        items = out
-    return items
-
-
-def fetch_page(
-    engine: Engine,
-    op: ReadOpPlan,
-    request: dict[str, Any],
-    *,
-    op_id: str,
-    limit: int | None,
-    scope: str,
-    hooks: MiddlewareRuntime | None = None,
-    context: dict[str, Any] | None = None,
-) -> tuple[list[Item], str | None]:
-    """Send one GetItem or Query and return its hydrated items and cursor.
-
-    A GetItem gives ``[]`` or ``[item]`` and no cursor. With ``hooks`` the request goes through
-    R2 (which may change it), R3 sees the deserialized items, and an R5-op recovery replaces the
-    items (the cursor is then ``None``).
-    """
-    if hooks is None:
-        raw, cursor_key = _send(engine, op, request, op_id=op_id, limit=limit)
-    else:
-        raw, cursor_key = _send_with_hooks(
-            engine,
-            op,
-            request,
-            op_id=op_id,
-            limit=limit,
-            hooks=hooks,
-            context=context if context is not None else {},
-        )
+def _hydrated(op: ReadOpPlan, raw: list[Item], op_id: str) -> list[Item]:
     projection, formats, entity = op.projection, op.formats, op.entity
-    items = [hydrate(r, projection, formats, op_id=op_id, entity=entity) for r in raw]
-    if not cursor_key:
-        return items, None
-    return items, mint_cursor(cursor_key, secret=engine.cursor_secret, scope=scope)
+    return [hydrate(r, projection, formats, op_id=op_id, entity=entity) for r in raw]
 
 
-def _send(
-    engine: Engine, op: ReadOpPlan, request: dict[str, Any], *, op_id: str, limit: int | None
-) -> tuple[list[Item], Mapping[str, Any] | None]:
-    if op.type == "GetItem":
-        item = engine.sender.get_item(op_id, request).get("Item")
-        return ([deserialize_item(item)] if item else []), None
-    return raw_page(engine, op, engine.sender.query(op_id, request), limit=limit)
-
-
-def _send_with_hooks(
-    engine: Engine,
-    op: ReadOpPlan,
-    request: dict[str, Any],
-    *,
-    op_id: str,
-    limit: int | None,
-    hooks: MiddlewareRuntime,
-    context: dict[str, Any],
-) -> tuple[list[Item], Mapping[str, Any] | None]:
+def _op_ctx(
+    engine: Engine, op: ReadOpPlan, operation: dict[str, Any], context: dict[str, Any]
+) -> ReadOpCtx:
     entity = engine.catalog.entities.get(op.entity) if op.entity is not None else None
-    ctx = ReadOpCtx(
-        kind=op.type,
+    return ReadOpCtx(
+        kind=operation["type"],
         model=model_of(entity),
         context=context,
-        operation={"type": op.type, **request},
+        operation=operation,
         relation_path=op.relation_path,
     )
-    try:
-        for hook in hooks.op_before:
-            hook(ctx)
-        kwargs = {k: v for k, v in ctx.operation.items() if k != "type"}
-        raw, cursor_key = _send(engine, op, kwargs, op_id=op_id, limit=limit)
-        return thread_items(hooks.op_after_fetch, ctx, raw, op_id), cursor_key
-    except Exception as error:
-        return _recovered(hooks, ctx, error, op_id), None
-
-
-def batch_with_hooks(
-    engine: Engine,
-    op: ReadOpPlan,
-    *,
-    table: str,
-    keys: list[dict[str, Any]],
-    extra: dict[str, Any],
-    op_id: str,
-    batching: Batching,
-    hooks: MiddlewareRuntime,
-    context: dict[str, Any],
-) -> list[Item]:
-    """A relation BatchGetItem leg through R2, the chunked send and R3 (R5-op on failure).
-
-    R2 sees ``{"type": "BatchGetItem", "tableName", "keys", "requestExtra"}`` and may change the
-    keys and the extra request fields; the executor chunks whatever keys it leaves. The result is
-    the deserialized items (after R3), for the caller to match to parents by key.
-    """
-    entity = engine.catalog.entities.get(op.entity) if op.entity is not None else None
-    ctx = ReadOpCtx(
-        kind="BatchGetItem",
-        model=model_of(entity),
-        context=context,
-        operation={"type": "BatchGetItem", "tableName": table, "keys": keys, "requestExtra": extra},
-        relation_path=op.relation_path,
-    )
-    try:
-        for hook in hooks.op_before:
-            hook(ctx)
-        target = ctx.operation.get("tableName", table)
-        request_extra = dict(ctx.operation.get("requestExtra") or {})
-
-        def build(chunk: list[dict[str, Any]]) -> dict[str, Any]:
-            return {"RequestItems": {target: {"Keys": chunk, **request_extra}}}
-
-        raw = batch_get(
-            engine.sender,
-            op_id,
-            table=target,
-            keys=list(ctx.operation.get("keys") or ()),
-            build=build,
-            batching=batching,
-        )
-        items = [deserialize_item(item) for item in raw]
-        return thread_items(hooks.op_after_fetch, ctx, items, op_id)
-    except Exception as error:
-        return _recovered(hooks, ctx, error, op_id)
-
-
-def _recovered(
-    hooks: MiddlewareRuntime, ctx: ReadOpCtx, error: Exception, op_id: str
-) -> list[Item]:
-    """Op-level R5: the recovered items (``RECOVER_NONE`` gives ``[]``), else re-raise."""
-    value = recover(hooks.op_on_error, ctx, error)
-    if declined(value):
-        raise error
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise GraphDDBError(
-            f"{op_id}: a read.op.onError hook must recover with a list of items, "
-            f"got {type(value).__name__}"
-        ) from error
-    return value
-
-
-def request_hooks(
-    hooks: MiddlewareRuntime,
-    ctx: ReadRequestCtx,
-    body: Callable[[Any, Any], Any],
-) -> Any:
-    """R1 (FIFO), ``body(params, options)`` on the possibly rewritten values, R4 (LIFO).
-
-    Any exception from R1 through R4 goes to the request-level R5; a recovered value becomes
-    the call's result, otherwise the original exception is re-raised.
-    """
-    try:
-        for hook in hooks.before:
-            hook(ctx)
-        rewritten = ctx.params
-        if not isinstance(rewritten, Mapping):
-            raise GraphDDBError("a read.before hook replaced ctx.params with a non-mapping")
-        result = body(rewritten.get("params"), rewritten.get("options"))
-        for hook in hooks.after_fetch:
-            out = hook(ctx, result)
-            if out is not None:
-                result = out
-        return result
-    except Exception as error:
-        value = recover(hooks.on_error, ctx, error)
-        if declined(value):
-            raise
-        return value

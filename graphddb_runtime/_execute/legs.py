@@ -4,9 +4,9 @@ A relation op resolves the same templates for every parent of every call. :func:
 turns each relation op of a query plan into a :class:`ConnectionLeg` (hasMany) or a
 :class:`SingleLeg` (belongsTo / hasOne) whose per-parent work is a few closure calls: where each
 placeholder is looked up, which key values are constants, the static parts of the request and
-the projected fields are all decided once. The legs are cached per runtime in
-``engine.compiled[("relations", query id)]`` (physical table names and limits are the
-runtime's).
+the projected fields are all decided once. The legs are cached per runtime, per plan, in
+``engine.cache`` (physical table names and limits are the runtime's). Sending and page reading
+are the shared ones of ``fetch``.
 
 Everything here implements exactly what the generic path does (``_templates.resolve``,
 ``requests.query_request`` / ``key_map`` with ``templates.Bindings``,
@@ -18,7 +18,7 @@ the same key order, the same values, the same errors in the same order.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from boto3.dynamodb.types import DYNAMODB_CONTEXT
 
@@ -27,53 +27,41 @@ from .._bind.requests import located
 from .._values.codec import (
     ValueRejected,
     deserialize,
-    deserialize_item,
-    hydrate,
     is_internal_key,
     serialize,
     serialize_key,
 )
 from .._values.templates import Template, text, unbound
-from ..cursor import mint_cursor
 from ..errors import ParameterValidationError
 from ..spec.plans import Literal, ParamRef, QueryPlan, ReadOpPlan, Value
 from .batch import identity_function
+from .engine import CacheKind, Engine
+from .fetch import Decode, generic_decoder
 
-if TYPE_CHECKING:
-    from .engine import Engine
-
-__all__ = ["ConnectionLeg", "SingleLeg", "compiled_legs", "decoder", "read_page"]
+__all__ = ["ConnectionLeg", "SingleLeg", "compiled_legs", "decoder"]
 
 AV = dict[str, Any]
 Params = Mapping[str, Any]
 Parent = Mapping[str, Any]
 #: ``(params, parent) -> value``: one spec value resolved against one parent (section 16.4).
 Getter = Callable[[Params, Parent], Any]
-#: ``item -> hydrated item``: ``hydrate(deserialize_item(item), projection, formats)``.
-Decoder = Callable[[Mapping[str, Any]], dict[str, Any]]
 
-#: engine.compiled key: ("relations", query id), never a plain str; ("relations", query id,
-#: id(plan)) for a second plan of the query (``datetimes="text"``, ``_pipeline.read_plan``).
-_CACHE_TAG = "relations"
+#: A query plan -> its relation legs by op index (a ``datetimes="text"`` twin has its own).
+_LEGS: CacheKind[QueryPlan, dict[int, ConnectionLeg | SingleLeg]] = CacheKind("relation legs")
 
 
 def compiled_legs(engine: Engine, plan: QueryPlan) -> dict[int, ConnectionLeg | SingleLeg]:
     """Every relation op of ``plan`` compiled for ``engine`` (by op index), cached."""
-    key: tuple[Any, ...] = (_CACHE_TAG, plan.id)
-    cached = engine.compiled.get(key)
-    if cached is not None and cached[0] is not plan:  # another plan of that query
-        key = (_CACHE_TAG, plan.id, id(plan))
-        cached = engine.compiled.get(key)
-    if cached is not None and cached[0] is plan:
-        legs: dict[int, ConnectionLeg | SingleLeg] = cached[1]
-        return legs
-    legs = {}
-    for op in plan.operations[1:]:
-        legs[op.index] = (
+    return engine.cache.get(_LEGS, plan, lambda plan: _compile(engine, plan))
+
+
+def _compile(engine: Engine, plan: QueryPlan) -> dict[int, ConnectionLeg | SingleLeg]:
+    return {
+        op.index: (
             ConnectionLeg(engine, plan.id, op) if op.connection else SingleLeg(engine, plan.id, op)
         )
-    engine.compiled[key] = (plan, legs)  # idempotent: a race only compiles twice
-    return legs
+        for op in plan.operations[1:]
+    }
 
 
 # --- values (section 5.3 with the bindings of section 16.4) -----------------------------------
@@ -154,7 +142,7 @@ def _operand_av(value: Value | ParamRef, op_id: str) -> Getter:
 # --- decoding (sections 7.7 and 9.2) ----------------------------------------------------------
 
 
-def decoder(projection: tuple[str, ...], formats: Mapping[str, str]) -> Decoder | None:
+def decoder(projection: tuple[str, ...], formats: Mapping[str, str]) -> Decode | None:
     """``hydrate(deserialize_item(item), projection, formats)`` in one pass, or None (formats).
 
     Every attribute is still decoded (so a malformed one fails as before); only the projected
@@ -192,42 +180,6 @@ def decoder(projection: tuple[str, ...], formats: Mapping[str, str]) -> Decoder 
     return decode
 
 
-def _generic_decoder(op: ReadOpPlan, op_id: str) -> Decoder:
-    projection, formats, entity = op.projection, op.formats, op.entity
-    return lambda item: hydrate(
-        deserialize_item(item), projection, formats, op_id=op_id, entity=entity
-    )
-
-
-def read_page(
-    engine: Engine,
-    op: ReadOpPlan,
-    response: Mapping[str, Any],
-    *,
-    limit: int | None,
-    scope: str,
-    op_id: str | None = None,
-) -> tuple[list[dict[str, Any]], str | None]:
-    """Hydrated items and the cursor of one Query page (section 7.7), the generic way.
-
-    Without a ``Limit`` more than ``max_items`` items are truncated and the cursor is built from
-    the last item kept; otherwise the cursor is DynamoDB's ``LastEvaluatedKey``.
-    """
-    raw = [deserialize_item(i) for i in response.get("Items", ())]
-    cursor_key: Mapping[str, Any] | None = None
-    if limit is None and len(raw) > engine.limits.max_items:
-        raw = raw[: engine.limits.max_items]
-        last = raw[-1]
-        cursor_key = {attr: last[attr] for attr in op.cursor_attributes if attr in last}
-    elif response.get("LastEvaluatedKey"):
-        cursor_key = deserialize_item(response["LastEvaluatedKey"])
-    projection, formats, entity = op.projection, op.formats, op.entity
-    items = [hydrate(r, projection, formats, op_id=op_id, entity=entity) for r in raw]
-    if not cursor_key:
-        return items, None
-    return items, mint_cursor(cursor_key, secret=engine.cursor_secret, scope=scope)
-
-
 # --- legs -------------------------------------------------------------------------------------
 
 
@@ -256,43 +208,13 @@ def _binding_check(op: ReadOpPlan) -> Callable[[Parent], bool]:
 class ConnectionLeg(_Leg):
     """A hasMany leg: one Query per bound parent (section 18)."""
 
-    __slots__ = (
-        "build",
-        "decode",
-        "engine",
-        "scope",
-    )
+    __slots__ = ("build", "decode", "scope")
 
     def __init__(self, engine: Engine, op_id: str, op: ReadOpPlan) -> None:
         super().__init__(engine, op_id, op)
-        self.engine = engine
         self.scope = op.continuation or f"{op_id}#{op.index}"
         self.decode = decoder(op.projection, op.formats)
         self.build = _query_builder(op, self.table, op_id)
-
-    def page(self, response: Mapping[str, Any]) -> dict[str, Any]:
-        """The connection of one response (``_relations.read_page``)."""
-        op, engine = self.op, self.engine
-        items = response.get("Items", ())
-        decode = self.decode
-        if (
-            decode is None
-            or type(items) is not list
-            or (op.limit is None and len(items) > engine.limits.max_items)
-        ):
-            found, cursor = read_page(
-                engine, op, response, limit=op.limit, scope=self.scope, op_id=self.op_id
-            )
-            return {"items": found, "cursor": cursor}
-        hydrated = [decode(item) for item in items]
-        last = response.get("LastEvaluatedKey")
-        if not last:
-            return {"items": hydrated, "cursor": None}
-        key = deserialize_item(last)
-        return {
-            "items": hydrated,
-            "cursor": mint_cursor(key, secret=engine.cursor_secret, scope=self.scope),
-        }
 
 
 def _query_builder(
@@ -364,7 +286,7 @@ class SingleLeg(_Leg):
         super().__init__(engine, op_id, op)
         self.key_getters = tuple((attr, _key_av(value, attr, op_id)) for attr, value in op.key)
         self.identity = identity_function([attr for attr, _ in op.key])
-        self.decode = decoder(op.projection, op.formats) or _generic_decoder(op, op_id)
+        self.decode = decoder(op.projection, op.formats) or generic_decoder(op, op_id)
 
     def key(self, params: Params, parent: Parent) -> dict[str, AV]:
         """``key_map(op.key, Bindings(params, parent=parent), op_id)``."""

@@ -26,11 +26,12 @@ from .._values.templates import Bindings
 from ..cursor import read_cursor
 from ..errors import LimitExceededError, ParameterValidationError
 from ..limits import RuntimeLimits
-from ..middleware import MiddlewareRuntime, ReadRequestCtx, model_of
+from ..middleware import NO_READ_HOOKS, MiddlewareRuntime, ReadRequestCtx, model_of
 from ..spec.catalog import get_query
 from ..spec.plans import QueryPlan, ReadOpPlan, thaw
 from .engine import Engine
-from .fetch import fetch_page, read_plan, request_hooks
+from .fetch import Reader, read_plan
+from .hooks.reads import around_request
 from .options import QUERY, common_options, read_flags
 from .relations import assemble
 
@@ -135,7 +136,7 @@ def execute_query(
     query_id: object,
     params: object,
     options: object,
-    hooks: MiddlewareRuntime | None = None,
+    hooks: MiddlewareRuntime = NO_READ_HOOKS,
 ) -> Any:
     """Section 15.3. Validation and pre-flight always run first, outside any hook.
 
@@ -144,13 +145,12 @@ def execute_query(
     """
     plan, opts, start_key = prepare(engine, query_id, params, options)
     assert isinstance(params, Mapping)
-    if hooks is None:
-        hydrated = read_plan(engine, plan, opts.datetimes)
-        result = _Call(engine, hydrated, params, opts, start_key).run()
+    context = dict(opts.context or {}) if hooks.request or hooks.op else _NO_CONTEXT
+    if not hooks.request:
+        result = _Call(plan, params, opts, start_key, Reader(engine, hooks, context)).run()
         return native_numbers(result) if opts.numbers == "native" else result
     root = plan.operations[0]
     entity = engine.catalog.entities.get(root.entity) if root.entity is not None else None
-    context = dict(opts.context or {})
     ctx = ReadRequestCtx(
         model=model_of(entity),
         context=context,
@@ -162,11 +162,14 @@ def execute_query(
         # R1 may have rewritten both: validate and pre-flight again (section 38.1 step 3).
         _, new_opts, new_start = prepare(engine, plan.id, new_params, new_options)
         numbers[0] = new_opts.numbers
-        hydrated = read_plan(engine, plan, new_opts.datetimes)
-        return _Call(engine, hydrated, new_params, new_opts, new_start, hooks, context).run()
+        return _Call(plan, new_params, new_opts, new_start, Reader(engine, hooks, context)).run()
 
-    result = request_hooks(hooks, ctx, body)
+    result = around_request(hooks, ctx, body)
     return native_numbers(result) if numbers[0] == "native" else result
+
+
+#: The context of a call without hooks: no hook can see it, so it is never copied.
+_NO_CONTEXT: dict[str, Any] = {}
 
 
 def _plain(options: object) -> dict[str, Any]:
@@ -177,30 +180,21 @@ def _plain(options: object) -> dict[str, Any]:
 class _Call:
     """One validated ``execute_query`` call: the root op, then the relation stages."""
 
-    engine: Engine
     plan: QueryPlan
     params: Mapping[str, Any]
     opts: ReadOptions
     start_key: dict[str, Any] | None
-    hooks: MiddlewareRuntime | None = None
-    context: dict[str, Any] | None = None
+    reader: Reader
 
     def run(self) -> Any:
-        result = self._root()
-        if self.plan.stages and result is not None:
-            assemble(
-                self.engine,
-                self.plan,
-                self.params,
-                result,
-                consistent=self.opts.consistent,
-                hooks=self.hooks,
-                context=self.context,
-            )
+        plan = read_plan(self.reader.engine, self.plan, self.opts.datetimes)
+        result = self._root(plan)
+        if plan.stages and result is not None:
+            assemble(self.reader, plan, self.params, result, consistent=self.opts.consistent)
         return result
 
-    def _root(self) -> Any:
-        engine, plan, params, opts = self.engine, self.plan, self.params, self.opts
+    def _root(self, plan: QueryPlan) -> Any:
+        engine, params, opts = self.reader.engine, self.params, self.opts
         root = plan.operations[0]
         table = engine.physical(root.table)
         if root.type == "GetItem":
@@ -229,16 +223,7 @@ class _Call:
     def _fetch(
         self, op: ReadOpPlan, request: dict[str, Any], *, limit: int | None
     ) -> tuple[list[dict[str, Any]], str | None]:
-        return fetch_page(
-            self.engine,
-            op,
-            request,
-            op_id=self.plan.id,
-            limit=limit,
-            scope=self.plan.id,
-            hooks=self.hooks,
-            context=self.context,
-        )
+        return self.reader.page(op, request, op_id=self.plan.id, limit=limit, scope=self.plan.id)
 
 
 # --- explain (section 14) ---------------------------------------------------------------------

@@ -19,7 +19,8 @@ except a BatchGetItem with several chunks (up to ``batch_concurrency``). When th
 exceed ``concurrency`` together, no gate is needed; otherwise every client call of the stage
 runs inside one ``BoundedSemaphore(concurrency)``.
 
-Requests are built and responses decoded by legs compiled once per runtime (``_relplan``).
+Requests are built and responses decoded by legs compiled once per runtime (``legs``); every
+fetch goes through the shared page fetcher (``fetch``), hooks included.
 """
 
 from __future__ import annotations
@@ -29,20 +30,20 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
-from .._bind.requests import batch_get_request
 from ..concurrency import map_with_concurrency
 from ..spec.plans import QueryPlan, ReadOpPlan
-from .batch import Batching, batch_get
-from .legs import ConnectionLeg, SingleLeg, compiled_legs, read_page
+from .batch import Batching
+from .fetch import Reader
+from .legs import ConnectionLeg, SingleLeg, compiled_legs
 
 if TYPE_CHECKING:
-    from ..middleware import MiddlewareRuntime
     from .engine import Engine
 
-__all__ = ["assemble", "parents_of", "read_page"]
+__all__ = ["assemble", "parents_of"]
 
 Parent = dict[str, Any]
 Task = Callable[[], Any]
+Gate = AbstractContextManager[Any]
 
 
 def parents_of(root: Any, tokens: Sequence[str]) -> list[Parent]:
@@ -73,34 +74,31 @@ def parents_of(root: Any, tokens: Sequence[str]) -> list[Parent]:
 
 
 def assemble(
-    engine: Engine,
-    plan: QueryPlan,
-    params: Mapping[str, Any],
-    root: Any,
-    *,
-    consistent: bool,
-    hooks: MiddlewareRuntime | None = None,
-    context: dict[str, Any] | None = None,
+    reader: Reader, plan: QueryPlan, params: Mapping[str, Any], root: Any, *, consistent: bool
 ) -> None:
     """Run every relation stage of ``plan`` on the root result, writing into it in place.
 
-    With ``hooks``, every fetch (each per-parent Query, each BatchGetItem leg once) runs
-    through R2, R3 and the op-level R5 (section 38.1 step 4).
+    Every fetch (each per-parent Query, each BatchGetItem leg once) goes through ``reader``,
+    with the call's R2, R3 and op-level R5 hooks, if any (section 38.1 step 4).
     """
-    legs = compiled_legs(engine, plan)
-    hooked = None if hooks is None else _Hooked(hooks, context if context is not None else {})
+    legs = compiled_legs(reader.engine, plan)
+    concurrency = plan.concurrency
     for stage in plan.stages:
         ops = [plan.operations[i] for i in stage]
-        _run_stage(
-            engine,
-            plan,
-            ops,
-            legs=legs,
-            params=params,
-            root=root,
-            consistent=consistent,
-            hooked=hooked,
-        )
+        built, build_error = _build(ops, legs, params, root, consistent)
+        gate = _gate(reader.engine, concurrency, built)
+        tasks = _tasks(reader, plan.id, built, gate=gate, consistent=consistent)
+        # Every task belongs to an op below the one that failed to build (if any): a send
+        # failure raises first, from the lowest task, that is the lowest op and its lowest parent.
+        results = map_with_concurrency(tasks, concurrency, _call)
+        if build_error is not None:
+            raise build_error
+        for entry, leg, _ in built:
+            name = entry.op.property
+            assert name is not None
+            values = entry.values(results, isinstance(leg, SingleLeg))
+            for parent, value in zip(entry.parents, values, strict=True):
+                parent[name] = value
 
 
 class _Entry:
@@ -125,22 +123,19 @@ class _Entry:
         return [{"items": [], "cursor": None} if s < 0 else results[s] for s in self.slots]
 
 
-def _run_stage(
-    engine: Engine,
-    plan: QueryPlan,
+Built = list[tuple["_Entry", ConnectionLeg | SingleLeg, Any]]
+
+
+def _build(
     ops: list[ReadOpPlan],
-    *,
     legs: Mapping[int, ConnectionLeg | SingleLeg],
     params: Mapping[str, Any],
     root: Any,
     consistent: bool,
-    hooked: _Hooked | None = None,
-) -> None:
-    """One stage of one call: build every op's requests, run them in one fan-out, write."""
-    qid, concurrency = plan.id, plan.concurrency
-    # Build before any send, on the calling thread, in op order.
-    built: list[tuple[_Entry, ConnectionLeg | SingleLeg, Any]] = []
-    build_error: Exception | None = None
+) -> tuple[Built, Exception | None]:
+    """Every op's requests, before any send, on the calling thread, in op order; the error of
+    the first op whose requests cannot be built (the ops after it are not built)."""
+    built: Built = []
     reached: dict[tuple[str, ...], list[Parent]] = {}  # the tree does not change in a stage
     for op in ops:
         parents = reached.get(op.parent_tokens)
@@ -152,49 +147,29 @@ def _run_stage(
         try:
             prepared = _prepare(leg, params, parents, consistent)
         except Exception as exc:  # raised after the stage, unless a lower op fails to send
-            build_error = exc
-            break  # the ops after it would not have started (section 41.1)
+            return built, exc  # the ops after it would not have started (section 41.1)
         built.append((_Entry(op, parents), leg, prepared))
+    return built, None
 
-    gate = _gate(engine, concurrency, built)
+
+def _tasks(
+    reader: Reader, qid: str, built: Built, *, gate: Gate | None, consistent: bool
+) -> list[Task]:
+    """The stage's fan-out items, in op then parent order; each entry notes its slots."""
     tasks: list[Task] = []
     for entry, leg, prepared in built:
         if isinstance(leg, SingleLeg):
-            if prepared is None:
-                entry.slots.append(-1)
-                continue
-            entry.slots.append(len(tasks))
-            tasks.append(
-                _batch_task(engine, qid, leg, prepared=prepared, consistent=consistent, gate=gate)
-                if hooked is None
-                else hooked.batch_task(
-                    engine, qid, leg, prepared=prepared, consistent=consistent, gate=gate
+            entry.slots.append(-1 if prepared is None else len(tasks))
+            if prepared is not None:
+                tasks.append(
+                    _batch_task(reader, qid, leg, prepared, gate=gate, consistent=consistent)
                 )
-            )
             continue
         for request in prepared:
-            if request is None:
-                entry.slots.append(-1)
-                continue
-            entry.slots.append(len(tasks))
-            tasks.append(
-                _query_task(engine, qid, leg, request, gate)
-                if hooked is None
-                else hooked.query_task(engine, qid, leg, request, gate)
-            )
-
-    # Every task belongs to an op below the one that failed to build (if any): a send failure
-    # raises first, from the lowest task, that is the lowest op and its lowest parent.
-    results = map_with_concurrency(tasks, concurrency, _call)
-    if build_error is not None:
-        raise build_error
-
-    for entry, leg, _ in built:
-        name = entry.op.property
-        assert name is not None
-        values = entry.values(results, isinstance(leg, SingleLeg))
-        for parent, value in zip(entry.parents, values, strict=True):
-            parent[name] = value
+            entry.slots.append(-1 if request is None else len(tasks))
+            if request is not None:
+                tasks.append(_query_task(reader, qid, leg, request, gate))
+    return tasks
 
 
 def _call(task: Task, _: int) -> Any:
@@ -225,9 +200,7 @@ def _prepare(
     return (identities, unique) if unique else None
 
 
-def _gate(
-    engine: Engine, concurrency: int, built: list[tuple[_Entry, ConnectionLeg | SingleLeg, Any]]
-) -> AbstractContextManager[Any] | None:
+def _gate(engine: Engine, concurrency: int, built: Built) -> Gate | None:
     """The stage's in-flight gate, or None when its tasks cannot exceed ``concurrency``.
 
     The fan-out runs at most ``concurrency`` tasks at once; each has one request in flight,
@@ -248,133 +221,43 @@ def _gate(
 
 
 def _query_task(
-    engine: Engine,
-    qid: str,
-    leg: ConnectionLeg,
-    request: dict[str, Any],
-    gate: AbstractContextManager[Any] | None,
+    reader: Reader, qid: str, leg: ConnectionLeg, request: dict[str, Any], gate: Gate | None
 ) -> Task:
-    query, page = engine.sender.query, leg.page
-    if gate is None:
-        return lambda: page(query(qid, request))
+    op, scope, decode = leg.op, leg.scope, leg.decode
 
-    def gated() -> dict[str, Any]:
-        with gate:
-            response = query(qid, request)
-        return page(response)
-
-    return gated
-
-
-def _batch_task(
-    engine: Engine,
-    qid: str,
-    leg: SingleLeg,
-    *,
-    prepared: tuple[list[tuple[Any, ...] | None], dict[tuple[Any, ...], dict[str, Any]]],
-    consistent: bool,
-    gate: AbstractContextManager[Any] | None,
-) -> Task:
-    identities, unique = prepared
-    op, table = leg.op, leg.table
-    batching = Batching(engine.limits, engine.sleep, gate if gate is not None else nullcontext())
-
-    def build(keys: list[dict[str, Any]]) -> dict[str, Any]:
-        return batch_get_request(op, keys, table=table, consistent=consistent)
-
-    def run() -> list[Any]:
-        raw = batch_get(
-            engine.sender,
-            qid,
-            table=table,
-            keys=list(unique.values()),
-            build=build,
-            batching=batching,
+    def run() -> dict[str, Any]:
+        items, cursor = reader.page(
+            op, request, op_id=qid, limit=op.limit, scope=scope, decode=decode, gate=gate
         )
-        identity, decode = leg.identity, leg.decode
-        found = {identity(item): decode(item) for item in raw}
-        return [None if ident is None else found.get(ident) for ident in identities]
+        return {"items": items, "cursor": cursor}
 
     return run
 
 
-class _Hooked:
-    """Relation fetches through the op-level hooks (R2, R3, R5-op) of one call."""
+def _batch_task(
+    reader: Reader,
+    qid: str,
+    leg: SingleLeg,
+    prepared: tuple[list[tuple[Any, ...] | None], dict[tuple[Any, ...], dict[str, Any]]],
+    *,
+    gate: Gate | None,
+    consistent: bool,
+) -> Task:
+    identities, unique = prepared
+    limits, sleep = reader.engine.limits, reader.engine.sleep
+    batching = Batching(limits, sleep, gate if gate is not None else nullcontext())
 
-    __slots__ = ("context", "hooks")
-
-    def __init__(self, hooks: MiddlewareRuntime, context: dict[str, Any]) -> None:
-        self.hooks = hooks
-        self.context = context
-
-    def query_task(
-        self,
-        engine: Engine,
-        qid: str,
-        leg: ConnectionLeg,
-        request: dict[str, Any],
-        gate: AbstractContextManager[Any] | None,
-    ) -> Task:
-        from .fetch import fetch_page  # noqa: PLC0415 (only loaded with middleware)
-
-        op, hooks, context = leg.op, self.hooks, self.context
-
-        def run() -> dict[str, Any]:
-            with gate if gate is not None else nullcontext():
-                items, cursor = fetch_page(
-                    engine,
-                    op,
-                    request,
-                    op_id=qid,
-                    limit=op.limit,
-                    scope=leg.scope,
-                    hooks=hooks,
-                    context=context,
-                )
-            return {"items": items, "cursor": cursor}
-
-        return run
-
-    def batch_task(
-        self,
-        engine: Engine,
-        qid: str,
-        leg: SingleLeg,
-        *,
-        prepared: tuple[list[tuple[Any, ...] | None], dict[tuple[Any, ...], dict[str, Any]]],
-        consistent: bool,
-        gate: AbstractContextManager[Any] | None,
-    ) -> Task:
-        from .._values.codec import hydrate, serialize  # noqa: PLC0415
-        from .fetch import batch_with_hooks  # noqa: PLC0415
-
-        identities, unique = prepared
-        op, table = leg.op, leg.table
-        batching = Batching(
-            engine.limits, engine.sleep, gate if gate is not None else nullcontext()
+    def run() -> list[Any]:
+        found = reader.batch(
+            leg.op,
+            list(unique.values()),
+            table=leg.table,
+            consistent=consistent,
+            op_id=qid,
+            batching=batching,
+            decode=leg.decode,
+            identity=leg.identity,
         )
-        entry = batch_get_request(op, [], table=table, consistent=consistent)["RequestItems"][table]
-        extra = {k: v for k, v in entry.items() if k != "Keys"}
-        attributes = [attr for attr, _ in op.key]
+        return [None if ident is None else found.get(ident) for ident in identities]
 
-        def run() -> list[Any]:
-            items = batch_with_hooks(
-                engine,
-                op,
-                table=table,
-                keys=list(unique.values()),
-                extra=extra,
-                op_id=qid,
-                batching=batching,
-                hooks=self.hooks,
-                context=self.context,
-            )
-            found: dict[tuple[Any, ...], Any] = {}
-            for item in items:
-                if isinstance(item, Mapping) and all(a in item for a in attributes):
-                    key = {a: serialize(item[a], op_id=qid) for a in attributes}
-                    hydrated = hydrate(item, op.projection, op.formats, op_id=qid, entity=op.entity)
-                    found.setdefault(leg.identity(key), hydrated)
-            return [None if ident is None else found.get(ident) for ident in identities]
-
-        return run
+    return run

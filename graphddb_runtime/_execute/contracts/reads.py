@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..._bind.params import validate_params
 from ..._bind.requests import (
-    batch_get_request,
     get_item_request,
     key_map,
     query_request,
@@ -30,7 +29,7 @@ from ..._bind.requests import (
 )
 from ..._dataclass import dataclass
 from ..._suggest import did_you_mean, received
-from ..._values.codec import deserialize_item, hydrate, native_numbers, serialize_key
+from ..._values.codec import native_numbers, serialize_key
 from ...concurrency import map_with_concurrency
 from ...cursor import (
     decode_per_key_cursor,
@@ -44,15 +43,14 @@ from ...errors import (
     LimitExceededError,
     ParameterValidationError,
 )
-from ...middleware import MiddlewareRuntime, ReadRequestCtx, model_of
+from ...middleware import NO_READ_HOOKS, MiddlewareRuntime, ReadRequestCtx, model_of
 from ...spec.catalog import other_kind
 from ...spec.plans import ContractPlan, QueryMethodPlan, QueryPlan, ReadOpPlan
-from ..batch import Batching, batch_get, key_identity
-from ..fetch import fetch_page, read_plan, request_hooks
+from ..batch import Batching, identity_function, key_identity
+from ..engine import CacheKind, Engine
+from ..fetch import Reader, generic_decoder, read_plan
+from ..hooks.reads import around_request
 from ..options import QUERY_METHOD, common_options, read_flags
-
-if TYPE_CHECKING:
-    from ..engine import Engine
 
 __all__ = ["MethodOptions", "execute_query_method", "method_options", "resolve_method"]
 
@@ -145,7 +143,7 @@ def execute_query_method(
     key_or_keys: object,
     params: object,
     *,
-    hooks: MiddlewareRuntime | None = None,
+    hooks: MiddlewareRuntime = NO_READ_HOOKS,
 ) -> Any:
     """Section 31.2; hooks fire for single-key calls only (section 38.2)."""
     plan: QueryMethodPlan = resolve_method(engine, contract, method, "query")
@@ -167,10 +165,7 @@ def execute_query_method(
         single = _Single(engine, plan, query, op_id)
         start = single.preflight(key_or_keys, opts)
         assert isinstance(key_or_keys, Mapping)
-        if hooks is None:
-            result = single.run(key_or_keys, opts, start)
-        else:
-            result = single.run_with_hooks(key_or_keys, params, opts, hooks)
+        result = single.run(key_or_keys, params, opts, start, hooks)
         if plan.resolution == "range":
             parents = list(result["items"]) if isinstance(result, Mapping) else []
         else:
@@ -218,10 +213,42 @@ class _Single:
     def run(
         self,
         key: Mapping[str, Any],
+        params: object,
         opts: MethodOptions,
         start: AV | None,
-        hooks: MiddlewareRuntime | None = None,
-        context: dict[str, Any] | None = None,
+        hooks: MiddlewareRuntime,
+    ) -> Any:
+        """The read, with R1 to R5 around it when the call has request-level hooks; R1 may
+        redirect the key (re-validated)."""
+        context = dict(opts.context) if hooks.request or hooks.op else {}
+        reader = Reader(self.engine, hooks, context)
+        if not hooks.request:
+            return self._read(key, opts, start, reader)
+        root = self.query.operations[0]
+        entities = self.engine.catalog.entities
+        entity = entities.get(root.entity) if root.entity is not None else None
+        ctx = ReadRequestCtx(
+            model=model_of(entity),
+            context=context,
+            params={
+                "params": dict(key),
+                "options": dict(params) if isinstance(params, Mapping) else {},
+            },
+        )
+
+        def body(new_key: Any, new_params: Any) -> Any:
+            new_opts = method_options(self.op_id, new_params, opts.numbers, opts.datetimes)
+            new_start = self.preflight(new_key, new_opts)
+            return self._read(new_key, new_opts, new_start, reader)
+
+        return around_request(hooks, ctx, body)
+
+    def _read(
+        self,
+        key: Mapping[str, Any],
+        opts: MethodOptions,
+        start: AV | None,
+        reader: Reader,
     ) -> Any:
         engine, op_id = self.engine, self.op_id
         root = read_plan(engine, self.query, opts.datetimes).operations[0]
@@ -245,43 +272,10 @@ class _Single:
                 start_key=start,
                 op_id=op_id,
             )
-        items, cursor = fetch_page(
-            engine,
-            root,
-            request,
-            op_id=op_id,
-            limit=limit,
-            scope=op_id,
-            hooks=hooks,
-            context=context,
-        )
+        items, cursor = reader.page(root, request, op_id=op_id, limit=limit, scope=op_id)
         if self.plan.resolution == "point":
             return items[0] if items else None
         return {"items": items, "cursor": encode_per_key_cursor(key, cursor)}
-
-    def run_with_hooks(
-        self, key: Mapping[str, Any], params: object, opts: MethodOptions, hooks: MiddlewareRuntime
-    ) -> Any:
-        """R1 to R5 around :meth:`run`; R1 may redirect the key (re-validated)."""
-        root = self.query.operations[0]
-        entities = self.engine.catalog.entities
-        entity = entities.get(root.entity) if root.entity is not None else None
-        context = dict(opts.context)
-        ctx = ReadRequestCtx(
-            model=model_of(entity),
-            context=context,
-            params={
-                "params": dict(key),
-                "options": dict(params) if isinstance(params, Mapping) else {},
-            },
-        )
-
-        def body(new_key: Any, new_params: Any) -> Any:
-            new_opts = method_options(self.op_id, new_params, opts.numbers, opts.datetimes)
-            start = self.preflight(new_key, new_opts)
-            return self.run(new_key, new_opts, start, hooks, context)
-
-        return request_hooks(hooks, ctx, body)
 
 
 def start_key(
@@ -313,23 +307,21 @@ def start_key(
 # --- point array (section 31.2) -------------------------------------------------------------------
 
 
-def _batch_op(engine: Engine, op: ReadOpPlan) -> ReadOpPlan:
+#: A GetItem op -> the same op seen as a BatchGetItem (section 19.3).
+_BATCH_OPS: CacheKind[ReadOpPlan, ReadOpPlan] = CacheKind("contract batch ops")
+
+
+def _as_batch(op: ReadOpPlan) -> ReadOpPlan:
     """The GetItem op seen as a BatchGetItem (its projection plus the key attributes, 19.3)."""
-    cache_key = ("contract-batch", op.table, op.key, op.projection)
-    found = engine.compiled.get(cache_key)
-    if found is None:
-        attrs = [attr for attr, _ in op.key]
-        fields = list(op.projection) + [a for a in attrs if a not in op.projection]
-        names = tuple((f"#p{i}", f) for i, f in enumerate(fields))
-        found = dataclasses.replace(
-            op,
-            type="BatchGetItem",
-            projection_names=names,
-            projection_expression=", ".join(alias for alias, _ in names) if names else None,
-        )
-        engine.compiled[cache_key] = found
-    assert isinstance(found, ReadOpPlan)
-    return found
+    attrs = [attr for attr, _ in op.key]
+    fields = list(op.projection) + [a for a in attrs if a not in op.projection]
+    names = tuple((f"#p{i}", f) for i, f in enumerate(fields))
+    return dataclasses.replace(
+        op,
+        type="BatchGetItem",
+        projection_names=names,
+        projection_expression=", ".join(alias for alias, _ in names) if names else None,
+    )
 
 
 def _fetch(
@@ -340,29 +332,17 @@ def _fetch(
     consistent: bool,
     op_id: str,
 ) -> dict[tuple[Any, ...], dict[str, Any]]:
-    """One chunked BatchGetItem for ``keys``: hydrated items by key identity."""
-    batch = _batch_op(engine, op)
-    table = engine.physical(op.table)
-    attributes = [attr for attr, _ in op.key]
-
-    def build(chunk: list[AV]) -> dict[str, Any]:
-        return batch_get_request(batch, chunk, table=table, consistent=consistent)
-
-    raw = batch_get(
-        engine.sender,
-        op_id,
-        table=table,
-        keys=keys,
-        build=build,
+    """One chunked BatchGetItem for ``keys``: hydrated items by key identity (no hooks)."""
+    return Reader(engine, NO_READ_HOOKS, {}).batch(
+        engine.cache.get(_BATCH_OPS, op, _as_batch),
+        keys,
+        table=engine.physical(op.table),
+        consistent=consistent,
+        op_id=op_id,
         batching=Batching(engine.limits, engine.sleep),
+        decode=generic_decoder(op, op_id),
+        identity=identity_function([attr for attr, _ in op.key]),
     )
-    projection, formats, entity = op.projection, op.formats, op.entity
-    return {
-        key_identity(item, attributes): hydrate(
-            deserialize_item(item), projection, formats, op_id=op_id, entity=entity
-        )
-        for item in raw
-    }
 
 
 def _point_array(

@@ -111,7 +111,7 @@ def _read_back(
         "Key": key_map(root.key, merged, op_id),
         "ConsistentRead": True,
     }
-    item = engine.sender.get_item(op_id, request).get("Item")
+    item = engine.sender.send(op_id, "GetItem", request).get("Item")
     if not item:
         return None
     result = hydrate(

@@ -1,4 +1,4 @@
-"""Middleware around the executors (docs/format.md sections 35 to 41): ``writes`` runs W1 to W5
-around one command, ``transactions`` runs them around a transaction's logical ops. Read hooks
-(R1 to R5) run in ``_execute.fetch``.
+"""The hook stages the executors run (docs/format.md sections 35 to 41): ``reads`` runs R1 to R5
+around a read call and each physical read, ``writes`` runs W1 to W5 around one command (the
+persist stage is shared with transactions, whose W1 rewrites are ``transactions.rewrite``).
 """

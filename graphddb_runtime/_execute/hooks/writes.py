@@ -1,6 +1,7 @@
-"""``execute_command`` with middleware: W1 to W5 around one write (docs/format.md section 39).
+"""The write hooks of ``execute_command``: W1 to W5 around one write (docs/format.md section 39).
 
-The flow of one call (validation has already run, outside the hooks):
+``writes.execute_command`` runs these steps for the levels that have hooks (validation has
+already run, outside the hooks):
 
 1. ``WriteCtx.input`` holds copies of the params; **W1** runs FIFO and may change the input and
    ``ctx.kind``;
@@ -15,41 +16,37 @@ The flow of one call (validation has already run, outside the hooks):
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..._bind.params import validate_params
-from ..._bind.requests import delete_request, put_record, put_request, update_request
-from ..._values.codec import attributes, deserialize, deserialize_item, native_numbers
+from ..._values.codec import attributes, deserialize, deserialize_item
 from ...errors import GraphDDBError
 from ...middleware import PersistCtx, WriteCtx, WriteRuntime, declined, model_of, recover
-from ...spec.plans import CommandPlan, EntityPlan, Literal
-from ..client import Sender
+from ...spec.plans import CommandPlan
 
 if TYPE_CHECKING:
     from ..engine import Engine
 
-__all__ = ["KINDS", "execute_with_hooks", "persist", "returned", "send_item"]
+__all__ = [
+    "KINDS",
+    "change",
+    "persist",
+    "returned",
+    "send_command",
+    "send_item",
+    "write_ctx",
+]
 
 #: Command type -> logical write kind (section 37).
 KINDS = {"PutItem": "put", "UpdateItem": "update", "DeleteItem": "delete"}
-_TYPES = {"put": "PutItem", "update": "UpdateItem", "delete": "DeleteItem"}
-_SENDERS = {"Put": Sender.put_item, "Update": Sender.update_item, "Delete": Sender.delete_item}
 _TRANSACT_KEY = {"PutItem": "Put", "UpdateItem": "Update", "DeleteItem": "Delete"}
+_OPERATIONS = {key: operation for operation, key in _TRANSACT_KEY.items()}
 
 
-def execute_with_hooks(
-    engine: Engine,
-    plan: CommandPlan,
-    params: Mapping[str, Any],
-    *,
-    return_values: str | None,
-    numbers: str,
-    context: Mapping[str, Any] | None,
-    hooks: WriteRuntime,
-    datetimes: str = "datetime",
-) -> Any:
+def write_ctx(
+    engine: Engine, plan: CommandPlan, params: Mapping[str, Any], context: Mapping[str, Any] | None
+) -> WriteCtx:
+    """The ``WriteCtx`` of one command: ``input`` holds copies of the params (section 39)."""
     entity = engine.catalog.entities.get(plan.entity) if plan.entity is not None else None
     kind = KINDS[plan.type]
     caller = dict(params)
@@ -59,35 +56,36 @@ def execute_with_hooks(
         start = {"params": caller, "key": dict(params), "changes": {}}
     else:
         start = {"params": caller, "key": dict(params)}
-    ctx = WriteCtx(kind=kind, model=model_of(entity), context=dict(context or {}), input=start)
-    try:
-        for hook in hooks.before:
-            hook(ctx)
-        effective, request = _effective_request(
-            engine, plan, entity, ctx, return_values=return_values, hooks=hooks
-        )
-        pctx = PersistCtx(
-            items=[{_TRANSACT_KEY[effective.type]: request}],
-            origins=({"model": ctx.model, "kind": KINDS[effective.type]},),
-            context=ctx.context,
-        )
-        response = persist(engine, plan.id, pctx, hooks, send_item)
-        if hooks.after:
-            change = _change(effective, pctx, response, return_values)
-            for hook in hooks.after:
-                hook(ctx, change)
-    except Exception as error:
-        value = recover(hooks.on_error, ctx, error)
-        if declined(value):
-            raise
-        return value if return_values is not None else None
-    if return_values is None or not isinstance(response, Mapping):
-        return None
-    raw = response.get("Attributes")
-    if not raw:
-        return None
-    result = returned(engine, plan, raw, request, datetimes)
-    return native_numbers(result) if numbers == "native" else result
+    return WriteCtx(kind=kind, model=model_of(entity), context=dict(context or {}), input=start)
+
+
+def send_command(
+    engine: Engine,
+    effective: CommandPlan,
+    request: dict[str, Any],
+    *,
+    ctx: WriteCtx | None,
+    context: Mapping[str, Any] | None,
+    hooks: WriteRuntime,
+) -> tuple[Any, Mapping[str, Any]]:
+    """The command's one write, through W3, W5-persist and W4 when the call has any; the
+    response (or the recovered value) and the request body that was sent (W3 may change it)."""
+    op_id = effective.id
+    if not hooks.persist:
+        return engine.sender.send(op_id, effective.type, request), request
+    if ctx is not None:
+        model, shared = ctx.model, ctx.context
+    else:
+        name = effective.entity
+        model = model_of(engine.catalog.entities.get(name) if name is not None else None)
+        shared = dict(context or {})
+    pctx = PersistCtx(
+        items=[{_TRANSACT_KEY[effective.type]: request}],
+        origins=({"model": model, "kind": KINDS[effective.type]},),
+        context=shared,
+    )
+    response = persist(engine, op_id, pctx, hooks, send_item)
+    return response, next(iter(pctx.items[0].values())) if pctx.items else {}
 
 
 def returned(
@@ -115,10 +113,10 @@ def send_item(engine: Engine, op_id: str, items: list[dict[str, Any]]) -> Any:
             '{"Put" | "Update" | "Delete": kwargs}'
         )
     ((key, body),) = items[0].items()
-    send = _SENDERS.get(key)
-    if send is None:
+    operation = _OPERATIONS.get(key)
+    if operation is None:
         raise GraphDDBError(f"{op_id}: cannot send a '{key}' item outside a transaction")
-    return send(engine.sender, op_id, dict(body))
+    return engine.sender.send(op_id, operation, dict(body))
 
 
 def persist(
@@ -143,105 +141,16 @@ def persist(
     return results
 
 
-# --- re-derivation and kind rewrites (section 39 steps 4 and 5) ---------------------------------
-
-
-def _effective_request(
-    engine: Engine,
-    plan: CommandPlan,
-    entity: EntityPlan | None,
-    ctx: WriteCtx,
-    *,
-    return_values: str | None,
-    hooks: WriteRuntime,
-) -> tuple[CommandPlan, dict[str, Any]]:
-    source = KINDS[plan.type]
-    target = ctx.kind
-    if target not in _TYPES:
-        raise GraphDDBError(f"{plan.id}: W1 set an unknown write kind {target!r}")
-    if target == "put" and source != "put":
-        raise GraphDDBError(f"{plan.id}: W1 cannot rewrite a {source} into a put")
-    data = ctx.input if isinstance(ctx.input, Mapping) else {}
-    effective = _mapping(data.get("params"), plan.id, "input['params']")
-    for part in ("item", "key"):
-        for name, value in _mapping(data.get(part), plan.id, f"input['{part}']").items():
-            if name in plan.params:
-                effective[name] = value
-    validate_params(plan.id, effective, plan.params)
-    changes = _mapping(data.get("changes"), plan.id, "input['changes']")
-    if hooks.after and return_values is None:
-        return_values = "ALL_OLD"
-    table = engine.physical(plan.table)
-    op_id = plan.id
-    overrides: dict[str, Any] = {}
-    extra: dict[str, Any] = {}
-    if source == "put":
-        fields = {field for field, _ in plan.item}
-        for name, value in _mapping(data.get("item"), op_id, "input['item']").items():
-            if name in plan.params:
-                continue
-            (overrides if name in fields else extra)[name] = value
-    if source == target == "put":
-        assert entity is not None  # CM003: PutItem has an entity
-        request = put_request(
-            plan,
-            entity,
-            effective,
-            table=table,
-            return_values=return_values,
-            op_id=op_id,
-            overrides=overrides,
-            extra=extra,
-        )
-        return plan, request
-    if source == "put":  # put -> update or delete: the key comes from the item record
-        assert entity is not None
-        record, derived = put_record(plan, entity, effective, op_id, overrides)
-        base = dict(derived[: 2 if entity.sk is not None else 1])
-        key = tuple((attr, Literal(value=value)) for attr, value in base.items())
-        plan = dataclasses.replace(plan, key=key, item=())
-        sets = {**record, **extra, **changes}  # SET every non-key item field, then changes
-        changes = {name: value for name, value in sets.items() if name not in base}
-    if target == "delete":
-        plan = dataclasses.replace(plan, type="DeleteItem", changes=())
-        return plan, delete_request(
-            plan, effective, table=table, return_values=_old_only(return_values), op_id=op_id
-        )
-    # update, or a soft delete (delete -> update): SET the input's changes on the same key
-    plan = dataclasses.replace(plan, type="UpdateItem")
-    return plan, update_request(
-        plan,
-        entity,
-        effective,
-        table=table,
-        return_values=return_values,
-        op_id=op_id,
-        extra_changes=dict(changes),
-    )
-
-
-def _old_only(return_values: str | None) -> str | None:
-    """A DeleteItem can only return the old item."""
-    return "ALL_OLD" if return_values is not None else None
-
-
-def _mapping(value: object, op_id: str, what: str) -> dict[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise GraphDDBError(f"{op_id}: a write.before hook left {what} that is not a mapping")
-    return dict(value)
-
-
 # --- the change seen by W2 (section 39 step 11) ---------------------------------------------------
 
 
-def _change(
+def change(
     effective: CommandPlan,
-    pctx: PersistCtx,
+    body: Mapping[str, Any],
     response: Any,
     return_values: str | None,
 ) -> dict[str, Any]:
+    """The change W2 sees (section 39 step 11): old and new images of the row."""
     returned = response.get("Attributes") if isinstance(response, Mapping) else None
     image = deserialize_item(returned) if returned else None
     old = image if return_values in (None, "ALL_OLD") else None
@@ -250,7 +159,6 @@ def _change(
         change["oldImage"] = old
     if effective.type == "DeleteItem":
         return change
-    body = next(iter(pctx.items[0].values())) if pctx.items else {}
     if effective.type == "PutItem":
         change["newImage"] = deserialize_item(body.get("Item", {}))
         return change

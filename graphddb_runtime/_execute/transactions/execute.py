@@ -30,12 +30,15 @@ from ...errors import (
     TransactionCollapseError,
 )
 from ...limits import RuntimeLimits
+from ...middleware import NO_WRITE_HOOKS, PersistCtx, WriteRuntime
 from ...spec.catalog import get_transaction
 from ...spec.plans import TransactionPlan
 from ..engine import Engine
+from ..hooks.writes import persist
 from ..options import TRANSACTION, common_options
 from ..samerow import collapse_error, item_difference, where
 from .items import AV, Actions, Built, Number, compiled, expand, update_body
+from .rewrite import logical_ops, rebuild
 
 __all__ = ["build_transaction", "collapse", "execute_transaction", "preflight"]
 
@@ -416,20 +419,60 @@ def execute_transaction(
     params: object,
     options: object,
     client_request_token: object,
+    *,
+    hooks: WriteRuntime = NO_WRITE_HOOKS,
 ) -> None:
+    """Sections 25.1 and, when the call has write hooks, 40 (see ``rewrite``)."""
     plan = get_transaction(engine.catalog, transaction_id)
-    compiled(engine, plan).validate(params)
+    program = compiled(engine, plan)
+    program.validate(params)
     assert isinstance(params, Mapping)
     token = transaction_token(plan.id, options, client_request_token)
+    hooked = hooks.logical or hooks.persist
+    if hooked:
+        _, _, _, context = common_options(plan.id, options, engine.limits.numbers, TRANSACTION)
     items = build_transaction(engine, plan, params)
     if not items:
+        return None  # zero items: no hook and no call (section 40 step 1)
+    if not hooked:
+        _send(engine, plan.id, items, [{item.type: item.body} for item in items], token)
         return None
-    request: dict[str, Any] = {"TransactItems": [{item.type: item.body} for item in items]}
+    shared = dict(context or {})
+    transaction: dict[str, Any] = {"id": object()}
+    ops = logical_ops(engine, program.builders, params, shared, transaction)
+    logical = [op.ctx for op in ops if op.ctx is not None]
+    for ctx in logical:
+        for hook in hooks.before:
+            hook(ctx)
+    items = collapse([rebuild(engine, plan, op, params) for op in ops], plan.id)
+    if not items:
+        return None
+    preflight(plan, items, engine.limits, keys=program.keys)
+    pctx = PersistCtx(
+        items=[{item.type: item.body} for item in items],
+        origins=tuple({"model": ctx.model, "kind": ctx.kind} for ctx in logical),
+        context=shared,
+        transaction=logical[0].transaction if logical else None,
+    )
+    persist(
+        engine, plan.id, pctx, hooks, lambda e, op_id, sent: _send(e, op_id, items, sent, token)
+    )
+    for ctx in logical:
+        for hook in hooks.after:
+            hook(ctx, {})
+    return None
+
+
+def _send(
+    engine: Engine, op_id: str, items: list[Built], sent: list[Any], token: str | None
+) -> Any:
+    """One ``TransactWriteItems`` of ``sent``; cancellation reasons point at ``items`` when
+    ``sent`` still has one entry per item."""
+    request: dict[str, Any] = {"TransactItems": sent}
     if token is not None:
         request["ClientRequestToken"] = token
     try:
-        engine.sender.transact_write_items(plan.id, request)
+        return engine.sender.send(op_id, "TransactWriteItems", request)
     except TransactionCanceledError as exc:
-        map_reasons(exc, items)
+        map_reasons(exc, items, known=len(sent) == len(items))
         raise
-    return None

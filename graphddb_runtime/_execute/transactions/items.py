@@ -41,6 +41,7 @@ from ...spec.plans import (
     thaw,
 )
 from ..batch import canonical
+from ..engine import CacheKind
 from .derive import AV, key_av, key_names
 
 if TYPE_CHECKING:
@@ -116,13 +117,13 @@ class Compiled:
             self.sources.append(source)
 
 
+#: A transaction plan -> its compiled program.
+_COMPILED: CacheKind[TransactionPlan, Compiled] = CacheKind("transactions")
+
+
 def compiled(engine: Engine, plan: TransactionPlan) -> Compiled:
     """The transaction compiled for this runtime, on first use (a race only compiles twice)."""
-    key = ("transaction", plan.id)
-    found: Compiled | None = engine.compiled.get(key)
-    if found is None:
-        found = engine.compiled[key] = Compiled(engine, plan)
-    return found
+    return engine.cache.get(_COMPILED, plan, lambda plan: Compiled(engine, plan))
 
 
 def expand(

@@ -1,4 +1,6 @@
-"""``execute_transaction`` with middleware (docs/format.md section 40).
+"""A transaction's logical ops and their W1 rewrites (docs/format.md section 40).
+
+``execute.execute_transaction`` runs these steps when the call has write hooks:
 
 1. Validation, expansion, collapse and pre-flight run first, without hooks; zero items means no
    hook and no call.
@@ -12,7 +14,7 @@
 4. **W3** once with every item and one origin per logical op, the send (W5-persist, W4), then
    **W2** once per op with ``{}``. There is no W5-logical level.
 
-The rebuild uses the interpreted per-item builders (``_txitems._Builder``), the reference the
+The rebuild uses the interpreted per-item builders (``items._Builder``), the reference the
 generated fast path is tested against; hooks are not the hot path.
 """
 
@@ -25,25 +27,15 @@ from typing import TYPE_CHECKING, Any
 from ..._bind.params import check_element, check_param
 from ..._dataclass import dataclass
 from ..._values.codec import deserialize_item
-from ...errors import GraphDDBError, TransactionCanceledError
-from ...middleware import PersistCtx, WriteCtx, WriteRuntime, model_of
-from ...spec.catalog import get_transaction
+from ...errors import GraphDDBError
+from ...middleware import WriteCtx, model_of
 from ...spec.plans import Literal, TransactionPlan
-from ..options import TRANSACTION, common_options
-from ..transactions.execute import (
-    build_transaction,
-    collapse,
-    map_reasons,
-    preflight,
-    transaction_token,
-)
-from ..transactions.items import Built, _Builder, compiled
-from .writes import persist
+from .items import Built, _Builder
 
 if TYPE_CHECKING:
     from ..engine import Engine
 
-__all__ = ["execute_transaction"]
+__all__ = ["logical_ops", "rebuild"]
 
 _KINDS = {"Put": "put", "Update": "update", "Delete": "delete"}
 _TYPES = {"put": "Put", "update": "Update", "delete": "Delete"}
@@ -59,26 +51,16 @@ class _Op:
     ctx: WriteCtx | None = None
 
 
-def execute_transaction(
+def logical_ops(
     engine: Engine,
-    transaction_id: object,
-    params: object,
-    options: object,
-    client_request_token: object,
-    *,
-    hooks: WriteRuntime,
-) -> None:
-    plan = get_transaction(engine.catalog, transaction_id)
-    program = compiled(engine, plan)
-    program.validate(params)
-    assert isinstance(params, Mapping)
-    token = transaction_token(plan.id, options, client_request_token)
-    _, _, _, context = common_options(plan.id, options, engine.limits.numbers, TRANSACTION)
-    if not build_transaction(engine, plan, params):
-        return  # zero items: no hook and no call (section 40 step 1)
-    shared = dict(context or {})
-    transaction: dict[str, Any] = {"id": object()}
-    ops = list(_expanded(program.builders, params))
+    builders: list[_Builder],
+    params: Mapping[str, Any],
+    context: dict[str, Any],
+    transaction: dict[str, Any],
+) -> list[_Op]:
+    """Every expanded item (section 40 step 2); each Put, Update and Delete gets the
+    ``WriteCtx`` of a logical op, whose flat ``input`` W1 may rewrite."""
+    ops = list(_expanded(builders, params))
     for op in ops:
         if op.builder.item.type == "ConditionCheck":
             continue
@@ -90,39 +72,11 @@ def execute_transaction(
         op.ctx = WriteCtx(
             kind=_KINDS[op.builder.item.type],
             model=model_of(entity),
-            context=shared,
+            context=context,
             input=flat,
             transaction=transaction,
         )
-    logical = [op.ctx for op in ops if op.ctx is not None]
-    for ctx in logical:
-        for hook in hooks.before:
-            hook(ctx)
-    items = collapse([_rebuild(engine, plan, op, params) for op in ops], plan.id)
-    if not items:
-        return
-    preflight(plan, items, engine.limits, keys=compiled(engine, plan).keys)
-    pctx = PersistCtx(
-        items=[{item.type: item.body} for item in items],
-        origins=tuple({"model": ctx.model, "kind": ctx.kind} for ctx in logical),
-        context=shared,
-        transaction=transaction,
-    )
-
-    def send(engine: Engine, op_id: str, sent: list[dict[str, Any]]) -> Any:
-        request: dict[str, Any] = {"TransactItems": sent}
-        if token is not None:
-            request["ClientRequestToken"] = token
-        try:
-            return engine.sender.transact_write_items(op_id, request)
-        except TransactionCanceledError as exc:
-            map_reasons(exc, items, known=len(sent) == len(items))
-            raise
-
-    persist(engine, plan.id, pctx, hooks, send)
-    for ctx in logical:
-        for hook in hooks.after:
-            hook(ctx, {})
+    return ops
 
 
 def _expanded(builders: list[_Builder], params: Mapping[str, Any]) -> Iterator[_Op]:
@@ -141,7 +95,7 @@ def _expanded(builders: list[_Builder], params: Mapping[str, Any]) -> Iterator[_
 # --- rebuilding one op from its (possibly rewritten) input --------------------------------------
 
 
-def _rebuild(engine: Engine, plan: TransactionPlan, op: _Op, params: Mapping[str, Any]) -> Built:
+def rebuild(engine: Engine, plan: TransactionPlan, op: _Op, params: Mapping[str, Any]) -> Built:
     builder, ctx = op.builder, op.ctx
     if ctx is None:  # a ConditionCheck: not a logical op, built as expanded
         return builder.build(params, op.element, op.index)
