@@ -4,9 +4,10 @@ Three ways to run the same call, interleaved in one run:
 
 * ``core``: the executor called directly (``_reads.execute_query`` / ``_writes.execute_command``
   on the runtime's engine), i.e. the core path with no middleware code at all;
-* ``runtime``: the public method with an empty registry (snapshot, then the unhooked path);
-* ``1 empty mw``: the public method with one registered middleware that has no hooks, so the
-  hook machinery runs with nothing to call (for information).
+* ``runtime``: the public method with an empty registry (snapshot, then the executor with the
+  shared empty hook sets);
+* ``1 empty mw``: the public method with one registered middleware that has no hooks: the
+  executor runs the same (empty) hook lists, resolved from the snapshot (for information).
 
 Scenarios: GetItem (``getUser``) and PutItem with GSI derivation (``createUser``), on the
 ``botocore`` transport (a real client with canned HTTP responses, as in ``bench_calls.py``) and the
