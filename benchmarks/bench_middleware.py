@@ -2,7 +2,8 @@
 
 Three ways to run the same call, interleaved in one run:
 
-* ``core``: the executor called directly (``_reads.execute_query`` / ``_writes.execute_command``
+* ``core``: the executor called directly (``_execute.reads.execute_query`` /
+``_execute.writes.execute_command``
   on the runtime's engine), i.e. the core path with no middleware code at all;
 * ``runtime``: the public method with an empty registry (snapshot, then the executor with the
   shared empty hook sets);

@@ -72,7 +72,7 @@ def request_ident(r: Mapping[str, Any]) -> tuple[Any, ...]:
 
 
 def build(keys: list[dict[str, Any]]) -> dict[str, Any]:
-    """What ``_requests.batch_get_request`` builds, plus a marker to prove it is sent as is."""
+    """What ``_bind.requests.batch_get_request`` builds, plus a marker to prove it is sent as is."""
     return {
         "RequestItems": {
             TABLE: {

@@ -1,4 +1,4 @@
-"""Compiled relation legs (``_relplan``) and the one-fan-out stage (``_relations``).
+"""Compiled relation legs (``_execute.legs``) and the one-fan-out stage (``_execute.relations``).
 
 The compiled builders, key identities and decoders must do exactly what the generic functions
 do: the same request dicts (values and key order), the same errors with the same messages. The

@@ -1,4 +1,5 @@
-"""Generated transaction code against the interpreted reference (``_txcompile``, ``_txvalidate``).
+"""Generated transaction code against the interpreted reference (``transactions.compile``,
+``transactions.validate``).
 
 Every transaction is compiled once per runtime into Python source: a parameter validator and one
 function per spec item. These tests run a matrix of item shapes and of params (valid, unbound,

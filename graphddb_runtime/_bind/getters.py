@@ -4,7 +4,8 @@ A transaction with ``forEach`` resolves every template of an item once per eleme
 through :class:`~graphddb_runtime._values.templates.Bindings` costs a few Python calls per name; the
 getters here decide once, at compile time, where each name is looked up, so a per-element
 resolution is one closure call per value. They implement exactly the semantics of
-``_templates.resolve`` / ``render`` and ``_requests.value_of`` (docs/format.md section 5), with the
+``_values.templates.resolve`` / ``render`` and ``_bind.requests.value_of`` (docs/format.md section
+5), with the
 same error messages; ``tests/test_transactions.py`` pins them through the public API.
 """
 
@@ -65,7 +66,7 @@ Finder = Callable[[str], Lookup]
 
 
 def getter(value: Value | ParamRef, op_id: str, find: Finder = lookup) -> Getter:
-    """Typed resolution of a spec value (``_requests.value_of``); ``find`` says where each name
+    """Typed resolution of a spec value (``_bind.requests.value_of``); ``find`` says where each name
     is looked up (:func:`lookup` for transactions, :func:`result_lookup` for relations)."""
     if type(value) is ParamRef:
         return _param_ref(value.name, op_id, find)

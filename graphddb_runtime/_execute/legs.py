@@ -8,9 +8,10 @@ the projected fields are all decided once. The legs are cached per runtime, per 
 ``engine.cache`` (physical table names and limits are the runtime's). Sending and page reading
 are the shared ones of ``fetch``.
 
-Everything here implements exactly what the generic path does (``_templates.resolve``,
+Everything here implements exactly what the generic path does (``_values.templates.resolve``,
 ``requests.query_request`` / ``key_map`` with ``templates.Bindings``,
-``_codec.deserialize_item`` + ``hydrate``, ``_batch.key_identity``): the same request dicts in
+``_values.codec.deserialize_item`` + ``hydrate``, ``_execute.batch.key_identity``): the same
+request dicts in
 the same key order, the same values, the same errors in the same order.
 ``tests/test_relations_compiled.py`` checks each builder against the generic functions.
 """
@@ -72,7 +73,7 @@ def _lookup(name: str) -> Getter:
 
 
 def _typed(value: Value | ParamRef, op_id: str) -> Getter:
-    """``_requests.value_of`` against ``Bindings(params, parent=parent)``."""
+    """``_bind.requests.value_of`` against ``Bindings(params, parent=parent)``."""
     return getter(value, op_id, result_lookup)
 
 

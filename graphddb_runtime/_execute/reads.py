@@ -2,7 +2,7 @@
 
 Order of work per call: look up the plan, validate params and options, run the pre-flight
 checks and decode the cursor (all before any DynamoDB call), build the request, send it, decode,
-page, hydrate; then the relation stages (section 17), assembled by ``_relations``.
+page, hydrate; then the relation stages (section 17), assembled by ``_execute.relations``.
 """
 
 from __future__ import annotations

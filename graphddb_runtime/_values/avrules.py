@@ -1,7 +1,7 @@
 """DynamoDB's rules for the values it stores (docs/format.md sections 1.4, 6.2, 22.3 and 28.1).
 
-One implementation of each rule, used by parameter validation (``_params``), the AttributeValue
-codec (``_codec``) and the pre-flights, so a value is accepted or rejected the same way
+One implementation of each rule, used by parameter validation (``_bind.params``), the AttributeValue
+codec (``_values.codec``) and the pre-flights, so a value is accepted or rejected the same way
 everywhere, before any DynamoDB call:
 
 - **numbers**: finite, at most 38 significant digits, magnitude from 1E-130 to

@@ -7,7 +7,7 @@ mutates its arguments:
   normalization pass (``float`` -> ``Decimal(str(x))``, ``datetime`` / ``date`` -> their canonical
   text, tuples -> lists, recursively) for every value DynamoDB can store; anything else raises
   :class:`~.avrules.ValueRejected` (a ``ParameterValidationError``) naming the
-  operation and the rule of ``_avrules``: numbers beyond DynamoDB's range, text that is not
+  operation and the rule of ``_values.avrules``: numbers beyond DynamoDB's range, text that is not
   UTF-8, empty or mixed sets, non-text map keys, more than 32 levels of nesting, unsupported
   types. No builtin exception escapes. ``str``, ``bool``, ``int``, ``None``, ``dict`` and ``list``
   are encoded directly, without TypeSerializer, with identical results.
@@ -20,7 +20,8 @@ mutates its arguments:
   ``datetime`` / ``date`` formats; an unparsable stored value raises ``HydrationError`` naming the
   operation, entity, field and item key.
 - ``native_numbers`` (section 9.4) and ``to_jsonable`` (section 9.5) return new containers.
-- ``item_size`` / ``value_size`` (section 28.1) and the item-size limit live in ``_sizes`` and
+- ``item_size`` / ``value_size`` (section 28.1) and the item-size limit live in ``_values.sizes``
+and
   are re-exported here.
 """
 
@@ -81,7 +82,7 @@ Formats = Mapping[str, str]
 
 _DESERIALIZER = TypeDeserializer()
 # Integers below 10**38 in magnitude are exact in DynamoDB's 38-digit context, so str(i) is what
-# TypeSerializer would produce; larger ones go through the number rule of ``_avrules``.
+# TypeSerializer would produce; larger ones go through the number rule of ``_values.avrules``.
 _INT_LIMIT = 10**38
 _BINARY = (bytes, bytearray, Binary)
 _ABSENT = object()

@@ -7,7 +7,7 @@
   single-op writes and each transaction item alike.
 - ``check_key_avs``: the key-size limits for already encoded key values (a transaction item's).
 
-``_codec`` re-exports ``item_size`` and ``value_size``.
+``_values.codec`` re-exports ``item_size`` and ``value_size``.
 """
 
 from __future__ import annotations

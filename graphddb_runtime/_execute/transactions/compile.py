@@ -8,7 +8,8 @@ code: for a Put the record, the derived keys (section 10.2) and the condition; f
 a ConditionCheck or an Update without ``maintain`` or GSI re-derivation, the key, the
 ``changes`` and ``add`` actions and the condition (section 26.1); for every item its collapse
 target and its request size (section 28.1). Params are looked up once per call. The other
-Updates call their interpreted builder (``_txitems._Builder.build``). An item that never reads
+Updates call their interpreted builder (``transactions.items._Builder.build``). An item that never
+reads
 the element is built once; with ``compact`` its copies are only counted (section 27 merges them).
 
 Every lookup, conversion and check happens in the same order as in the interpreted builder,
@@ -36,12 +37,12 @@ __all__ = ["ItemBuilder", "ItemFn", "compile_item"]
 #: ``(params, out, compact) -> None``: append the item's built items to ``out``.
 ItemFn = Callable[[Any, list[Any], bool], None]
 
-#: ``_txitems._delta``: an ADD delta as a number (section 26.1 step 2).
+#: ``transactions.items._delta``: an ADD delta as a number (section 26.1 step 2).
 Delta = Callable[[Value, Any, Any, Any, str, str], Any]
 
 
 class ItemBuilder(Protocol):
-    """What the compiler reads from an interpreted builder (``_txitems._Builder``)."""
+    """What the compiler reads from an interpreted builder (``transactions.items._Builder``)."""
 
     op_id: str
     item: TransactionItemPlan
@@ -62,7 +63,7 @@ def compile_item(
 ) -> Source:
     """The source of ``item`` for one spec item; ``Source.build("item")`` gives the function.
 
-    ``classes`` are ``_Built``, ``_Actions`` and ``_delta`` from ``_txitems``.
+    ``classes`` are ``_Built``, ``_Actions`` and ``_delta`` from ``transactions.items``.
     """
     src = Source(
         {**HELPERS, **classes, "_build": builder.build, "_check_format": builder.check_format}

@@ -6,7 +6,8 @@ row (section 27), then the pre-flight checks (zero items, cap, targets, size). A
 is sent as one ``TransactWriteItems`` call and never split.
 
 Validation and expansion run code generated once per runtime for the transaction
-(``_txitems.compiled``: ``_txvalidate``, ``_txcompile``). Here the expansion is compact: an
+(``transactions.items.compiled``: ``transactions.validate``, ``transactions.compile``). Here the
+expansion is compact: an
 item that does not read the ``forEach`` element is built once and counted (``Built.copies``),
 and the request size is mostly computed while building (``Built.size``).
 """

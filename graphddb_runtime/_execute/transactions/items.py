@@ -6,13 +6,11 @@ carries the exact ``TransactItems`` body it sends when it is not merged, the tar
 touches (for the same-key collapse of section 27), its origin (spec item, element) for
 cancellation reasons, and, for an Update, its actions reduced for merging.
 
-Each transaction is compiled once per runtime (lazily, on first use, :class:`Compiled`): a
-parameter validator and one generated function per spec item (``_txvalidate``, ``_txcompile``:
-straight-line code close to what one would write by hand), on top of an interpreted builder
-per spec item (:class:`_Builder`, closures from ``_getters``). The generated code calls the
-builder for Updates with ``maintain`` or GSI re-derivation; for everything else the builder is
-the reference the generated code is tested against (``expand_interpreted``). ``source_of``
-prints the generated code.
+Each transaction is compiled once per runtime (lazily, :class:`Compiled`): a parameter
+validator and one generated function per spec item (``validate``, ``compile``: straight-line
+code), on top of an interpreted builder per spec item (:class:`_Builder`, ``_bind.getters``
+closures), which the generated code calls for Updates with ``maintain`` or GSI re-derivation and
+is tested against otherwise (``expand_interpreted``). ``source_of`` prints the generated code.
 """
 
 from __future__ import annotations
@@ -402,7 +400,7 @@ def _delta(  # noqa: PLR0917 - private, called from two places
     )
 
 
-#: What generated item code constructs and calls (``_txcompile``).
+#: What generated item code constructs and calls (``transactions.compile``).
 _CLASSES: dict[str, Any] = {"_Built": Built, "_Actions": Actions, "_delta": _delta}
 
 

@@ -7,7 +7,8 @@ generated code as a global of the function's namespace (``_k3``, ``_t1``, ``_ser
 the source contains only identifiers made from counters and fixed Python.
 
 :func:`Source.build` registers the text with :mod:`linecache`, so tracebacks through generated
-code show its lines; :meth:`Source.listing` (see ``_txitems.source_of``) prints the code with
+code show its lines; :meth:`Source.listing` (see ``transactions.items.source_of``) prints the code
+with
 its constants, for debugging.
 """
 

@@ -2,7 +2,7 @@
 
 A ``forEach`` source is an array param whose every element is checked field by field, so a
 100-element call runs the element checks 100 times. :func:`compile_validator` generates
-``validate(params)``: the checks of ``_params.validate_params`` for this ParamSpec map as
+``validate(params)``: the checks of ``_bind.params.validate_params`` for this ParamSpec map as
 straight-line code (an element loop per array param), each written as a fast test that accepts
 only what ``validate_params`` accepts. Anything else, for example a failing value, a ``str``
 subclass or a non-``dict`` mapping, calls ``validate_params`` itself, which raises the

@@ -1,7 +1,9 @@
-"""Spec values as generated code: the base of the transaction item compiler (``_txcompile``).
+"""Spec values as generated code: the base of the transaction item compiler
+(``transactions.compile``).
 
 :class:`ValueCompiler` emits, into one ``source.Source``, the code
-that resolves a spec value for one ``forEach`` element exactly as ``_getters`` does (docs/format.md
+that resolves a spec value for one ``forEach`` element exactly as ``_bind.getters`` does
+(docs/format.md
 section 5): the lookup (``{item.f}`` in the element, anything else in the params, hoisted out
 of the loop), the None check with its error, the text conversion, and the AttributeValue of
 section 1.4 with the request size of section 28.1. Each method returns what is known about the
@@ -119,7 +121,7 @@ class ValueCompiler:
         return local
 
     def lookup(self, name: str) -> Val:
-        """``_getters.lookup``: ``{item.f}`` reads the element, anything else the params."""
+        """``_bind.getters.lookup``: ``{item.f}`` reads the element, anything else the params."""
         if self.loop and name.startswith("item."):
             local = self.element(name[5:])
         else:
@@ -129,7 +131,7 @@ class ValueCompiler:
             return Val(local, is_str=True)
         return Val(local, nullable=True)
 
-    # --- typed and text resolution (``_getters.getter`` / ``text_getter``) --------------------
+    # --- typed and text resolution (``_bind.getters.getter`` / ``text_getter``) ------------
 
     def typed(self, value: Value | ParamRef) -> Val:
         src = self.src
