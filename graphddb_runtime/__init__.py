@@ -6,6 +6,7 @@ Public API only; everything else lives in private modules. ``__all__`` is pinned
 import typing as _typing
 
 from . import errors
+from ._execute.client import DynamoDBClient
 from ._values.codec import to_jsonable
 from .concurrency import map_with_concurrency
 from .cursor import (
@@ -51,6 +52,7 @@ __all__ = [
     "RELATION_TRAVERSAL_CONCURRENCY",
     "SPEC_VERSION_SUPPORTED",
     "AsyncGraphDDBRuntime",
+    "DynamoDBClient",
     "GraphDDBRuntime",
     "MiddlewareRegistry",
     "MiddlewareRuntime",

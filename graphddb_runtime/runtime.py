@@ -10,7 +10,7 @@ from typing import Any
 
 from ._execute import reads as _reads
 from ._execute import writes as _writes
-from ._execute.client import Sender
+from ._execute.client import DynamoDBClient, Sender
 from ._execute.contracts import reads as _contract_reads
 from ._execute.contracts import writes as _contract_writes
 from ._execute.engine import Engine
@@ -41,7 +41,7 @@ class GraphDDBRuntime:
 
     def __init__(
         self,
-        dynamodb_client: Any,
+        dynamodb_client: DynamoDBClient,
         manifest_path: Any,
         operations_path: Any,
         table_mapping: Mapping[str, str] | None = None,

@@ -48,6 +48,7 @@ PUBLIC = {
 
 SECTION_15_1 = PUBLIC | {
     "AsyncGraphDDBRuntime",
+    "DynamoDBClient",
     "to_jsonable",
     "encode_cursor",
     "decode_cursor",
@@ -144,3 +145,29 @@ def test_the_package_namespace_holds_only_public_names() -> None:
             assert name in PUBLIC_SUBMODULES, name
         else:
             assert name in graphddb_runtime.__all__, name
+
+
+def test_the_constructor_client_is_typed_by_the_dynamodb_client_protocol() -> None:
+    import inspect
+
+    hints = inspect.signature(graphddb_runtime.GraphDDBRuntime.__init__).parameters
+    assert hints["dynamodb_client"].annotation in (
+        "DynamoDBClient",
+        graphddb_runtime.DynamoDBClient,
+    )
+    members = {
+        name
+        for name, value in vars(graphddb_runtime.DynamoDBClient).items()
+        if isinstance(value, property)
+    }
+    # docs/format.md section 1.3: the eight methods the runtime calls.
+    assert members == {
+        "get_item",
+        "query",
+        "put_item",
+        "update_item",
+        "delete_item",
+        "batch_get_item",
+        "batch_write_item",
+        "transact_write_items",
+    }
