@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 import types
 
 import graphddb_runtime
@@ -148,8 +149,6 @@ def test_the_package_namespace_holds_only_public_names() -> None:
 
 
 def test_the_constructor_client_is_typed_by_the_dynamodb_client_protocol() -> None:
-    import inspect
-
     hints = inspect.signature(graphddb_runtime.GraphDDBRuntime.__init__).parameters
     assert hints["dynamodb_client"].annotation in (
         "DynamoDBClient",
