@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from boto3.dynamodb.types import Binary
 
-from graphddb_runtime import cursor as cursor_module
 from graphddb_runtime.cursor import (
     decode_cursor,
     decode_per_key_cursor,
@@ -57,20 +56,6 @@ def read(cursor: object, *, secret: bytes | None = None, scope: str = SCOPE, **k
     }
     args.update(kw)
     return read_cursor(cursor, **args)
-
-
-def test_public_names() -> None:
-    assert sorted(cursor_module.__all__) == [
-        "decode_cursor",
-        "decode_per_key_cursor",
-        "encode_cursor",
-        "encode_per_key_cursor",
-        "mint_cursor",
-        "read_cursor",
-        "serialize_contract_key",
-        "sign_cursor",
-        "verify_cursor",
-    ]
 
 
 # -- 12.1 encode --------------------------------------------------------------------------------
