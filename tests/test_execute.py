@@ -6,12 +6,10 @@ requests of docs/format.md section 43 end to end (validation, request, send, dec
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
-import boto3
 import pytest
 from botocore.stub import Stubber
 
@@ -37,21 +35,10 @@ UTC = timezone.utc
 ALICE_CURSOR = golden.ALICE_CURSOR
 
 
-@pytest.fixture(scope="module")
-def client() -> Any:
-    return boto3.client(
-        "dynamodb",
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
-
-
 @pytest.fixture
-def stub(client: Any) -> Iterator[Stubber]:
-    with Stubber(client) as stubber:
-        yield stubber
-        stubber.assert_no_pending_responses()
+def client(boto_client: Any) -> Any:
+    """The stubbed boto3 client of ``tests/conftest.py`` (``stub`` stubs it)."""
+    return boto_client
 
 
 def _runtime(client: Any, **kwargs: Any) -> GraphDDBRuntime:
